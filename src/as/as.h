@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Internal view of an I/O address space. */
+#ifndef IOAS_AS_AS_H
+#define IOAS_AS_AS_H
+
+#include <ioas/as.h>
+
+#include "mem/mm.h"
+#include "util/itree.h"
+
+#define AS_MAX_WINDOWS 64
+
+struct as_window {
+	struct ioas_range r;
+	uint64_t pgsize_bitmap;
+	uint64_t min_pgsize;
+	uint64_t nmappings;
+};
+
+struct as_mapping {
+	struct itree_node node;      /* [iova, last] */
+	struct mm_backing *backing;  /* NULL for IOAS_MAP_PHYS */
+	uint64_t addr;               /* uaddr (or pa) of node.start */
+	uint32_t prot, flags;
+	struct as_window *win;
+};
+
+struct ioas_as {
+	struct ioas_ctx *ctx;
+	struct ioas_mm *mm;
+	uint32_t window_mode, pin_mode, max_windows;
+	struct as_window *windows[AS_MAX_WINDOWS]; /* sorted, disjoint */
+	size_t nr_windows;
+	struct ioas_range *resv;     /* sorted by (start, last); may overlap */
+	size_t nr_resv, cap_resv;
+	struct ioas_range *allowed;  /* as given to ioas_as_allow */
+	struct ioas_range *allowed_merged; /* sorted, merged */
+	size_t nr_allowed, nr_allowed_merged, cap_allowed_merged;
+	struct itree maps;
+	uint64_t mapped_bytes;
+};
+
+static inline struct as_mapping *as_mapping_of(struct itree_node *n)
+{
+	return n ? itree_entry(n, struct as_mapping, node) : NULL;
+}
+
+/* The window that contains iova, or NULL. */
+struct as_window *as_window_find(const struct ioas_as *as, uint64_t iova);
+
+/* True when [start, last] touches a reserved range. */
+bool as_reserved_overlaps(const struct ioas_as *as, uint64_t start,
+			  uint64_t last);
+
+/* Visit the usable pieces (each window minus merged reservations) in
+ * address order; stop when fn returns non-zero and return that. */
+int as_for_each_usable(const struct ioas_as *as,
+		       int (*fn)(void *opaque, const struct as_window *w,
+				 uint64_t start, uint64_t last),
+		       void *opaque);
+
+/* Find an IOVA for `length` bytes whose page-size constraints are met by
+ * `granule_or` (OR of every length/address that must be aligned). Returns
+ * 0, -EINVAL (windows exist, none fits the alignment) or -ENOSPC. */
+int as_alloc_iova(const struct ioas_as *as, uint64_t length, uint64_t addr,
+		  uint64_t granule_or, uint64_t *iova);
+
+#endif

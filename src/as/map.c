@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Mappings of an address space: map, unmap, copy, lookup, iteration. */
+#include "as.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define MAP_MIN_SIZE (offsetof(struct ioas_map, addr) + sizeof(uint64_t))
+#define COPY_MIN_SIZE (offsetof(struct ioas_copy, length) + sizeof(uint64_t))
+#define PROT_KNOWN (IOAS_PROT_READ | IOAS_PROT_WRITE | IOAS_PROT_EXEC | \
+		    IOAS_PROT_PRIV | IOAS_PROT_MMIO)
+
+static int check_prot(uint32_t prot)
+{
+	if (prot & ~PROT_KNOWN)
+		return -EOPNOTSUPP;
+	if (!(prot & (IOAS_PROT_READ | IOAS_PROT_WRITE)))
+		return -EINVAL;
+	return 0;
+}
+
+/* Placement of a fixed range: inside one window, aligned to its smallest
+ * page size together with addr, clear of reservations and mappings. */
+static int check_fixed(const struct ioas_as *as, uint64_t iova, uint64_t last,
+		       uint64_t length, uint64_t addr, struct as_window **win)
+{
+	struct as_window *w = as_window_find(as, iova);
+
+	if (!w || last > w->r.last)
+		return -EINVAL;
+	if ((iova | length | addr) & (w->min_pgsize - 1))
+		return -EINVAL;
+	if (as_reserved_overlaps(as, iova, last))
+		return -EINVAL;
+	if (itree_first_overlap(&as->maps, iova, last))
+		return -EEXIST;
+	*win = w;
+	return 0;
+}
+
+static void mapping_insert(struct ioas_as *as, struct as_mapping *m)
+{
+	(void)itree_insert(&as->maps, &m->node);
+	m->win->nmappings++;
+	as->mapped_bytes += m->node.last - m->node.start + 1;
+}
+
+static void mapping_remove(struct ioas_as *as, struct as_mapping *m)
+{
+	itree_remove(&as->maps, &m->node);
+	m->win->nmappings--;
+	as->mapped_bytes -= m->node.last - m->node.start + 1;
+	if (m->backing)
+		mm_backing_put(m->backing);
+	ctx_free(as->ctx, m, sizeof(*m));
+}
+
+int ioas_as_map(struct ioas_as *as, struct ioas_map *umap)
+{
+	struct ioas_map map;
+	struct as_mapping *m;
+	struct as_window *w = NULL;
+	struct mm_backing *b = NULL;
+	uint64_t last, alast;
+	bool write;
+	int ret;
+
+	if (!as || !umap)
+		return -EINVAL;
+	ret = struct_copy_in(&map, sizeof(map), umap, umap->size, MAP_MIN_SIZE);
+	if (ret)
+		return ret;
+	if (map.flags & ~(IOAS_MAP_FIXED_IOVA | IOAS_MAP_PHYS))
+		return -EOPNOTSUPP;
+	ret = check_prot(map.prot);
+	if (ret)
+		return ret;
+	if (map.reserved || !map.length)
+		return -EINVAL;
+	if ((map.flags & IOAS_MAP_FIXED_IOVA) &&
+	    __builtin_add_overflow(map.iova, map.length - 1, &last))
+		return -EOVERFLOW;
+	if (__builtin_add_overflow(map.addr, map.length - 1, &alast))
+		return -EOVERFLOW;
+
+	if (map.flags & IOAS_MAP_FIXED_IOVA) {
+		ret = check_fixed(as, map.iova, last, map.length, map.addr, &w);
+	} else {
+		ret = as_alloc_iova(as, map.length, map.addr,
+				    map.length | map.addr, &map.iova);
+		if (!ret) {
+			last = map.iova + map.length - 1;
+			w = as_window_find(as, map.iova);
+		}
+	}
+	if (ret)
+		return ret;
+
+	write = map.prot & IOAS_PROT_WRITE;
+	if (!(map.flags & IOAS_MAP_PHYS) && as->pin_mode == IOAS_PIN_PREREG) {
+		b = mm_find_reg(as->mm, map.addr, map.length);
+		if (!b)
+			return -EFAULT;
+		if (write && (b->flags & IOAS_REG_READONLY))
+			return -EPERM;
+	}
+	m = ctx_zalloc(as->ctx, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	if (!(map.flags & IOAS_MAP_PHYS) && as->pin_mode == IOAS_PIN_ON_MAP) {
+		ret = mm_pin_backing(as->mm, map.addr, map.length, write, &b);
+		if (ret) {
+			ctx_free(as->ctx, m, sizeof(*m));
+			return ret;
+		}
+	}
+	if (b)
+		mm_backing_get(b);
+	m->node.start = map.iova;
+	m->node.last = last;
+	m->backing = b;
+	m->addr = map.addr;
+	m->prot = map.prot;
+	m->flags = map.flags & IOAS_MAP_PHYS;
+	m->win = w;
+	mapping_insert(as, m);
+	if (!(map.flags & IOAS_MAP_FIXED_IOVA))
+		umap->iova = map.iova;
+	return 0;
+}
+
+int ioas_as_unmap(struct ioas_as *as, uint64_t iova, uint64_t last,
+		  uint64_t *unmapped)
+{
+	struct itree_node *n, *first;
+	uint64_t bytes = 0;
+
+	if (!as || iova > last)
+		return -EINVAL;
+	/* First pass: every mapping touched must be wholly inside. */
+	first = itree_first_overlap(&as->maps, iova, last);
+	if (!first)
+		return -ENOENT;
+	for (n = first; n && n->start <= last; n = itree_next(n)) {
+		if (n->start < iova || n->last > last)
+			return -ENOENT;
+		bytes += n->last - n->start + 1;
+	}
+	/* Second pass: remove; cannot fail. */
+	for (n = first; n && n->start <= last;) {
+		struct itree_node *next = itree_next(n);
+
+		mapping_remove(as, as_mapping_of(n));
+		n = next;
+	}
+	if (unmapped)
+		*unmapped = bytes;
+	return 0;
+}
+
+uint64_t ioas_as_unmap_all(struct ioas_as *as)
+{
+	uint64_t bytes = as->mapped_bytes;
+	struct itree_node *n;
+
+	while ((n = itree_first(&as->maps)))
+		mapping_remove(as, as_mapping_of(n));
+	return bytes;
+}
+
+/* ---- copy ------------------------------------------------------------------------ */
+
+static bool backing_readonly(const struct as_mapping *m)
+{
+	return m->backing && (m->backing->flags & IOAS_REG_READONLY);
+}
+
+int ioas_as_copy(struct ioas_as *dst, const struct ioas_as *src,
+		 struct ioas_copy *ucopy)
+{
+	struct ioas_copy cp;
+	struct as_mapping **pieces = NULL;
+	struct itree_node *n, *first;
+	uint64_t src_last, dst_last, cur, granule_or;
+	size_t k = 0;
+	bool ro = false;
+	int ret;
+
+	if (!dst || !src || !ucopy)
+		return -EINVAL;
+	if (dst->mm != src->mm)
+		return -EXDEV;
+	ret = struct_copy_in(&cp, sizeof(cp), ucopy, ucopy->size, COPY_MIN_SIZE);
+	if (ret)
+		return ret;
+	if (cp.flags & ~IOAS_MAP_FIXED_IOVA)
+		return -EOPNOTSUPP;
+	ret = check_prot(cp.prot);
+	if (ret)
+		return ret;
+	if (cp.reserved || !cp.length)
+		return -EINVAL;
+	if (__builtin_add_overflow(cp.src_iova, cp.length - 1, &src_last))
+		return -EOVERFLOW;
+	if ((cp.flags & IOAS_MAP_FIXED_IOVA) &&
+	    __builtin_add_overflow(cp.dst_iova, cp.length - 1, &dst_last))
+		return -EOVERFLOW;
+
+	/* The source must be covered without holes; count the pieces and
+	 * gather what the destination's alignment must respect. */
+	first = itree_find(&src->maps, cp.src_iova);
+	if (!first)
+		return -ENOENT;
+	cur = cp.src_iova;
+	granule_or = cp.length;
+	for (n = first;;) {
+		const struct as_mapping *m = as_mapping_of(n);
+		uint64_t plast = n->last < src_last ? n->last : src_last;
+
+		granule_or |= (m->addr + (cur - n->start)) | (plast - cur + 1);
+		ro |= backing_readonly(m);
+		k++;
+		if (n->last >= src_last)
+			break;
+		cur = n->last + 1;
+		n = itree_next(n);
+		if (!n || n->start != cur)
+			return -ENOENT;
+	}
+
+	/* Placement in the destination. */
+	if (cp.flags & IOAS_MAP_FIXED_IOVA) {
+		uint64_t off = 0;
+
+		for (n = first; off < cp.length; n = itree_next(n)) {
+			uint64_t pstart = n == first ? cp.src_iova : n->start;
+			uint64_t plast = n->last < src_last ? n->last : src_last;
+			uint64_t len = plast - pstart + 1;
+			const struct as_mapping *m = as_mapping_of(n);
+			struct as_window *w;
+
+			ret = check_fixed(dst, cp.dst_iova + off,
+					  cp.dst_iova + off + len - 1, len,
+					  m->addr + (pstart - n->start), &w);
+			if (ret)
+				return ret;
+			off += len;
+		}
+	} else {
+		ret = as_alloc_iova(dst, cp.length, as_mapping_of(first)->addr +
+					(cp.src_iova - first->start),
+				    granule_or, &cp.dst_iova);
+		if (ret)
+			return ret;
+	}
+	if ((cp.prot & IOAS_PROT_WRITE) && ro)
+		return -EPERM;
+
+	/* Allocate every new mapping before changing anything. */
+	pieces = ctx_zalloc(dst->ctx, k * sizeof(*pieces));
+	if (!pieces)
+		return -ENOMEM;
+	for (size_t i = 0; i < k; i++) {
+		pieces[i] = ctx_zalloc(dst->ctx, sizeof(**pieces));
+		if (!pieces[i]) {
+			while (i--)
+				ctx_free(dst->ctx, pieces[i], sizeof(**pieces));
+			ctx_free(dst->ctx, pieces, k * sizeof(*pieces));
+			return -ENOMEM;
+		}
+	}
+	/* Fill all pieces from the source first: src may be dst. */
+	n = first;
+	for (size_t i = 0; i < k; i++, n = itree_next(n)) {
+		const struct as_mapping *m = as_mapping_of(n);
+		uint64_t pstart = i == 0 ? cp.src_iova : n->start;
+		uint64_t plast = n->last < src_last ? n->last : src_last;
+		struct as_mapping *p = pieces[i];
+
+		p->node.start = cp.dst_iova + (pstart - cp.src_iova);
+		p->node.last = p->node.start + (plast - pstart);
+		p->backing = m->backing;
+		p->addr = m->addr + (pstart - n->start);
+		p->prot = cp.prot;
+		p->flags = m->flags;
+	}
+	for (size_t i = 0; i < k; i++) {
+		pieces[i]->win = as_window_find(dst, pieces[i]->node.start);
+		if (pieces[i]->backing)
+			mm_backing_get(pieces[i]->backing);
+		mapping_insert(dst, pieces[i]);
+	}
+	ctx_free(dst->ctx, pieces, k * sizeof(*pieces));
+	if (!(cp.flags & IOAS_MAP_FIXED_IOVA))
+		ucopy->dst_iova = cp.dst_iova;
+	return 0;
+}
+
+/* ---- lookups ------------------------------------------------------------------ */
+
+int ioas_as_for_each(const struct ioas_as *as, uint64_t start, uint64_t last,
+		     int (*fn)(void *opaque, const struct ioas_mapping_info *m),
+		     void *opaque)
+{
+	for (struct itree_node *n = itree_first_overlap(&as->maps, start, last);
+	     n && n->start <= last; n = itree_next(n)) {
+		const struct as_mapping *m = as_mapping_of(n);
+		struct ioas_mapping_info info = {
+			.iova = n->start,
+			.last = n->last,
+			.addr = m->addr,
+			.prot = m->prot,
+			.flags = m->flags,
+		};
+		int ret = fn(opaque, &info);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int64_t ioas_as_lookup(const struct ioas_as *as, uint64_t iova, uint64_t *pa,
+		       uint32_t *prot)
+{
+	struct itree_node *n = itree_find(&as->maps, iova);
+	const struct as_mapping *m;
+	uint64_t left_m1, contig;
+
+	if (!n)
+		return -ENOENT;
+	m = as_mapping_of(n);
+	left_m1 = n->last - iova; /* bytes left - 1: never overflows */
+	if (m->backing) {
+		uint64_t off = m->addr - m->backing->uaddr + (iova - n->start);
+		uint64_t want = left_m1 == UINT64_MAX ? UINT64_MAX : left_m1 + 1;
+
+		*pa = mm_backing_pa(m->backing, off, want, &contig);
+	} else {
+		*pa = m->addr + (iova - n->start);
+		contig = left_m1 == UINT64_MAX ? UINT64_MAX : left_m1 + 1;
+	}
+	if (prot)
+		*prot = m->prot;
+	return contig > INT64_MAX ? INT64_MAX : (int64_t)contig;
+}
