@@ -57,7 +57,8 @@ void itree_remove(struct itree *t, struct itree_node *n);
 /* The node whose interval contains addr, or NULL. */
 struct itree_node *itree_find(const struct itree *t, uint64_t addr);
 
-/* The lowest node that intersects [start, last], or NULL. */
+/* The lowest node that intersects [start, last], or NULL (also when
+ * start > last). */
 struct itree_node *itree_first_overlap(const struct itree *t, uint64_t start,
 				       uint64_t last);
 
@@ -83,8 +84,10 @@ struct itree_node *itree_prev(const struct itree_node *n);
  * Step 1 costs O(log n); step 2 only runs when step 1 fails and may visit
  * every hole whose length is >= size.
  * Overflow-safe for ranges that touch UINT64_MAX and for size + align - 1
- * overflowing (then step 1 finds nothing).
- * Returns true and sets *out on success.
+ * exceeding 2^64 (then step 1 finds nothing). Step 1 may answer above a
+ * lower exact fit: that is the price of its O(log n) bound.
+ * size 0, an align that is not a power of two, or lo > hi: false.
+ * Returns true and sets *out on success (*out is untouched otherwise).
  */
 bool itree_find_free(const struct itree *t, uint64_t lo, uint64_t hi,
 		     uint64_t size, uint64_t align, uint64_t *out);
