@@ -93,10 +93,13 @@ IOAS_EXPORT int ioas_mm_for_each(const struct ioas_mm *mm,
 IOAS_EXPORT uint64_t ioas_mm_pinned_bytes(const struct ioas_mm *mm);
 
 /*
- * Resolve [uaddr, uaddr + length - 1] to physical memory as a pin-on-map
+ * Resolve [uaddr, uaddr + length - 1] as host memory, as a pin-on-map
  * would, without pinning: *pa gets the physical address of uaddr and the
  * return value is the number of bytes from uaddr that are physically
- * contiguous (>= 1, at most length). Negative errno as ioas_mm_register.
+ * contiguous (>= 1, at most length), across region edges where both the
+ * host and the physical addresses continue.
+ * -EINVAL: length 0, or uaddr/length not page aligned; -EOVERFLOW;
+ * -EFAULT: some page of the range does not resolve.
  */
 IOAS_EXPORT int64_t ioas_mm_resolve(const struct ioas_mm *mm, uint64_t uaddr,
 				    uint64_t length, uint64_t *pa);

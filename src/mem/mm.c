@@ -276,21 +276,50 @@ fault:
 int64_t ioas_mm_resolve(const struct ioas_mm *mm, uint64_t uaddr,
 			uint64_t length, uint64_t *pa)
 {
-	const struct phys_region *r;
-	uint64_t last, avail;
+	uint64_t last, done = 0, first_pa = 0;
+	uint64_t mask = ioas_ctx_page_size(mm->ctx) - 1;
 
-	if (!length)
+	if (!length || ((uaddr | length) & mask))
 		return -EINVAL;
 	if (__builtin_add_overflow(uaddr, length - 1, &last))
 		return -EOVERFLOW;
-	r = host_region(mm->phys, uaddr);
-	if (!r)
+	/* Follow the run across regions while both the host address and the
+	 * physical address continue where the previous region stopped. */
+	while (done < length) {
+		const struct phys_region *r = host_region(mm->phys, uaddr + done);
+		uint64_t p, avail_m1;
+
+		if (!r)
+			break;
+		p = r->base + (uaddr + done - (uintptr_t)r->host);
+		if (done && p != first_pa + done)
+			break;
+		if (!done)
+			first_pa = p;
+		avail_m1 = r->last - p;
+		if (avail_m1 >= length - done - 1) {
+			done = length;
+			break;
+		}
+		done += avail_m1 + 1;
+	}
+	if (!done)
 		return -EFAULT;
-	*pa = r->base + (uaddr - (uintptr_t)r->host);
-	avail = r->last - *pa;
-	if (avail >= length - 1)
-		return (int64_t)(length > INT64_MAX ? INT64_MAX : length);
-	return (int64_t)(avail + 1);
+	/* The rest must resolve too, as a pin-on-map of the range would. */
+	for (uint64_t off = done; off < length;) {
+		const struct phys_region *r = host_region(mm->phys, uaddr + off);
+		uint64_t p, avail_m1;
+
+		if (!r)
+			return -EFAULT;
+		p = r->base + (uaddr + off - (uintptr_t)r->host);
+		avail_m1 = r->last - p;
+		if (avail_m1 >= length - off - 1)
+			break;
+		off += avail_m1 + 1;
+	}
+	*pa = first_pa;
+	return done > INT64_MAX ? INT64_MAX : (int64_t)done;
 }
 
 /* ---- backings ---------------------------------------------------------------- */
@@ -393,8 +422,15 @@ uint64_t mm_backing_pa(const struct mm_backing *b, uint64_t off, uint64_t len,
 	const struct mm_extent *e = &b->extents[lo];
 	uint64_t in = off - e->off, left = e->len - in;
 
+	/* Extents split at region edges; a run may continue physically into
+	 * the next one. */
+	while (left < len && e + 1 < b->extents + b->nr_extents &&
+	       e[1].pa == e->pa + e->len) {
+		e++;
+		left += e->len;
+	}
 	*contig = left < len ? left : len;
-	return e->pa + in;
+	return b->extents[lo].pa + in;
 }
 
 /* ---- registrations ------------------------------------------------------------ */
