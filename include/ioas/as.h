@@ -247,10 +247,15 @@ struct ioas_copy {
 
 /*
  * Map into dst the memory that src maps at [src_iova, src_iova + length - 1],
- * at dst_iova, sharing src's pins and registrations (nothing is charged
- * again). The source range must be covered by mappings without holes; it
- * may start or end inside a mapping. dst gets one mapping per source
- * mapping (piece) so each keeps one backing.
+ * at dst_iova, without charging anything again: a piece of PREREG memory
+ * uses the same registration (which stays busy while either mapping
+ * exists); a piece of a PIN_ON_MAP mapping pins exactly its own pages,
+ * which are pinned already, so they stay pinned while either mapping
+ * exists and the rest of the source pin goes when the source mapping does.
+ * (Every page is pinned while some registration or mapping covers it, and
+ * charged once.) The source range must be covered by mappings without
+ * holes; it may start or end inside a mapping. dst gets one mapping per
+ * source mapping (piece) so each keeps one backing.
  * -EXDEV: the spaces do not share a registry
  * -ENOENT: a hole in the source range
  * -EPERM: WRITE requested but some source memory is read-only

@@ -256,33 +256,44 @@ int ioas_as_copy(struct ioas_as *dst, const struct ioas_as *src,
 	if ((cp.prot & IOAS_PROT_WRITE) && ro)
 		return -EPERM;
 
-	/* Allocate every new mapping before changing anything. */
+	/* Allocate every new mapping (and the private pins of pin-on-map
+	 * pieces) before changing anything; src may be dst. */
 	pieces = ctx_zalloc(dst->ctx, k * sizeof(*pieces));
 	if (!pieces)
 		return -ENOMEM;
-	for (size_t i = 0; i < k; i++) {
-		pieces[i] = ctx_zalloc(dst->ctx, sizeof(**pieces));
-		if (!pieces[i]) {
-			while (i--)
-				ctx_free(dst->ctx, pieces[i], sizeof(**pieces));
-			ctx_free(dst->ctx, pieces, k * sizeof(*pieces));
-			return -ENOMEM;
-		}
-	}
-	/* Fill all pieces from the source first: src may be dst. */
 	n = first;
 	for (size_t i = 0; i < k; i++, n = itree_next(n)) {
 		const struct as_mapping *m = as_mapping_of(n);
 		uint64_t pstart = i == 0 ? cp.src_iova : n->start;
 		uint64_t plast = n->last < src_last ? n->last : src_last;
-		struct as_mapping *p = pieces[i];
+		struct as_mapping *p = ctx_zalloc(dst->ctx, sizeof(*p));
 
+		if (p && m->backing && !m->backing->registered &&
+		    mm_sub_backing(m->backing,
+				   m->addr - m->backing->uaddr +
+					   (pstart - n->start),
+				   plast - pstart + 1, &p->backing)) {
+			ctx_free(dst->ctx, p, sizeof(*p));
+			p = NULL;
+		}
+		if (!p) {
+			while (i--) {
+				if (pieces[i]->backing &&
+				    !pieces[i]->backing->registered)
+					mm_backing_discard(pieces[i]->backing);
+				ctx_free(dst->ctx, pieces[i], sizeof(*p));
+			}
+			ctx_free(dst->ctx, pieces, k * sizeof(*pieces));
+			return -ENOMEM;
+		}
+		if (m->backing && m->backing->registered)
+			p->backing = m->backing;
 		p->node.start = cp.dst_iova + (pstart - cp.src_iova);
 		p->node.last = p->node.start + (plast - pstart);
-		p->backing = m->backing;
 		p->addr = m->addr + (pstart - n->start);
 		p->prot = cp.prot;
 		p->flags = m->flags;
+		pieces[i] = p;
 	}
 	for (size_t i = 0; i < k; i++) {
 		pieces[i]->win = as_window_find(dst, pieces[i]->node.start);

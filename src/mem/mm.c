@@ -397,6 +397,11 @@ void mm_backing_put(struct mm_backing *b)
 		backing_release(b);
 }
 
+void mm_backing_discard(struct mm_backing *b)
+{
+	backing_release(b);
+}
+
 int mm_pin_backing(struct ioas_mm *mm, uint64_t uaddr, uint64_t len,
 		   bool write, struct mm_backing **out)
 {
@@ -404,6 +409,60 @@ int mm_pin_backing(struct ioas_mm *mm, uint64_t uaddr, uint64_t len,
 				 0, out);
 
 	return ret == -EACCES ? -EPERM : ret;
+}
+
+int mm_sub_backing(struct mm_backing *src, uint64_t off, uint64_t len,
+		   struct mm_backing **out)
+{
+	struct ioas_mm *mm = src->mm;
+	struct mm_backing *b;
+	struct mm_extent *ext;
+	uint64_t last = off + len - 1;
+	size_t first = 0, n = 0;
+	int ret;
+
+	/* The extents that intersect [off, last], clipped to it. */
+	while (src->extents[first].off + src->extents[first].len <= off)
+		first++;
+	for (size_t i = first; i < src->nr_extents &&
+			       src->extents[i].off <= last; i++)
+		n++;
+	b = ctx_zalloc(mm->ctx, sizeof(*b));
+	ext = ctx_zalloc(mm->ctx, n * sizeof(*ext));
+	if (!b || !ext) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct mm_extent *e = &src->extents[first + i];
+		uint64_t lo = e->off > off ? e->off : off;
+		uint64_t hi = e->off + e->len - 1 < last ? e->off + e->len - 1
+							  : last;
+
+		ext[i].off = lo - off;
+		ext[i].len = hi - lo + 1;
+		ext[i].pa = e->pa + (lo - e->off);
+		ext[i].region = e->region;
+	}
+	/* Every page is pinned by src already: this charges nothing, but it
+	 * may split pin segments, which allocates. */
+	ret = mm_pin(mm, src->uaddr + off, src->uaddr + last);
+	if (ret)
+		goto err;
+	b->mm = mm;
+	b->uaddr = src->uaddr + off;
+	b->length = len;
+	b->flags = src->flags;
+	b->extents = ext;
+	b->nr_extents = n;
+	for (size_t i = 0; i < n; i++)
+		phys_region_get(ext[i].region);
+	*out = b;
+	return 0;
+err:
+	ctx_free(mm->ctx, ext, n * sizeof(*ext));
+	ctx_free(mm->ctx, b, sizeof(*b));
+	return ret;
 }
 
 uint64_t mm_backing_pa(const struct mm_backing *b, uint64_t off, uint64_t len,

@@ -49,6 +49,16 @@ struct mm_backing *mm_find_reg(const struct ioas_mm *mm, uint64_t uaddr,
 int mm_pin_backing(struct ioas_mm *mm, uint64_t uaddr, uint64_t len,
 		   bool write, struct mm_backing **out);
 
+/* A private backing for [off, off + len - 1] of src (a pin-on-map copy
+ * piece): it pins exactly its own pages, so releasing src later unpins what
+ * no mapping uses any more. Charges nothing (src pins the pages) but may
+ * allocate: -ENOMEM. */
+int mm_sub_backing(struct mm_backing *src, uint64_t off, uint64_t len,
+		   struct mm_backing **out);
+
+/* Release a private backing no mapping has referenced yet (rollback). */
+void mm_backing_discard(struct mm_backing *b);
+
 static inline void mm_backing_get(struct mm_backing *b)
 {
 	b->refs++;
