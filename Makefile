@@ -24,6 +24,12 @@ test-asan:
 
 test: test-fast test-asan
 
+# Bounded fuzzing: every fuzz target for FUZZ_TIME seconds (clang, ASan+UBSan).
+FUZZ_TIME ?= 60
+fuzz:
+	CC=clang CXX=clang++ $(CMAKE) -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DIOAS_SANITIZE=ON -DIOAS_FUZZ_TIME=$(FUZZ_TIME) >/dev/null
+	$(CMAKE) --build $(ASAN_BUILD) -j $(JOBS) --target fuzz
+
 demo: build
 	./$(BUILD)/ioas-demo
 
