@@ -33,6 +33,10 @@ fuzz:
 demo: build
 	./$(BUILD)/ioas-demo
 
+# Benchmarks (figures, not pass/fail): optimised build.
+bench: build
+	$(CMAKE) --build $(BUILD) --target bench
+
 install: build
 	$(CMAKE) --install $(BUILD)
 

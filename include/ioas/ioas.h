@@ -9,5 +9,6 @@
 #include "phys.h"
 #include "mm.h"
 #include "as.h"
+#include "pt.h"
 
 #endif
