@@ -25,6 +25,23 @@ struct as_mapping {
 	struct as_window *win;
 };
 
+/*
+ * A listener mirrors the space's mappings (an attached domain's page table).
+ * map() gets each physically contiguous run of a new mapping and may fail
+ * (the map then fails and the runs already mirrored are unmapped); unmap()
+ * gets whole mappings (every run inside was mapped before) and cannot fail.
+ */
+struct as_listener;
+struct as_listener_ops {
+	int (*map)(struct as_listener *l, uint64_t iova, uint64_t last,
+		   uint64_t pa, uint32_t prot);
+	void (*unmap)(struct as_listener *l, uint64_t iova, uint64_t last);
+};
+struct as_listener {
+	const struct as_listener_ops *ops;
+	struct as_listener *next;
+};
+
 struct ioas_as {
 	struct ioas_ctx *ctx;
 	struct ioas_mm *mm;
@@ -38,7 +55,14 @@ struct ioas_as {
 	size_t nr_allowed, nr_allowed_merged, cap_allowed_merged;
 	struct itree maps;
 	uint64_t mapped_bytes;
+	struct as_listener *listeners;
 };
+
+/* Attach a listener and replay every mapping into it; on failure nothing
+ * stays mirrored and the error is returned. */
+int as_listener_attach(struct ioas_as *as, struct as_listener *l);
+/* Detach a listener after unmapping every mapping from it. Never fails. */
+void as_listener_detach(struct ioas_as *as, struct as_listener *l);
 
 static inline struct as_mapping *as_mapping_of(struct itree_node *n)
 {

@@ -38,6 +38,100 @@ static int check_fixed(const struct ioas_as *as, uint64_t iova, uint64_t last,
 	return 0;
 }
 
+/* ---- listeners ---------------------------------------------------------------- */
+
+/* Feed every physically contiguous run of m to one listener. On failure
+ * the runs already fed are unmapped again. */
+static int listener_map_one(struct as_listener *l, const struct as_mapping *m)
+{
+	uint64_t iova = m->node.start;
+
+	for (;;) {
+		uint64_t pa, run_m1, contig;
+		int ret;
+
+		if (m->backing) {
+			uint64_t off = m->addr - m->backing->uaddr +
+				       (iova - m->node.start);
+			uint64_t left = m->node.last - iova;
+
+			pa = mm_backing_pa(m->backing, off,
+					   left == UINT64_MAX ? UINT64_MAX
+							      : left + 1,
+					   &contig);
+			run_m1 = contig - 1;
+		} else {
+			pa = m->addr + (iova - m->node.start);
+			run_m1 = m->node.last - iova;
+		}
+		ret = l->ops->map(l, iova, iova + run_m1, pa, m->prot);
+		if (ret) {
+			if (iova != m->node.start)
+				l->ops->unmap(l, m->node.start, iova - 1);
+			return ret;
+		}
+		if (iova + run_m1 >= m->node.last)
+			return 0;
+		iova += run_m1 + 1;
+	}
+}
+
+/* Mirror m into every listener, all or nothing. */
+static int listeners_map(struct ioas_as *as, const struct as_mapping *m)
+{
+	for (struct as_listener *l = as->listeners; l; l = l->next) {
+		int ret = listener_map_one(l, m);
+
+		if (ret) {
+			for (struct as_listener *u = as->listeners; u != l;
+			     u = u->next)
+				u->ops->unmap(u, m->node.start, m->node.last);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void listeners_unmap(struct ioas_as *as, const struct as_mapping *m)
+{
+	for (struct as_listener *l = as->listeners; l; l = l->next)
+		l->ops->unmap(l, m->node.start, m->node.last);
+}
+
+int as_listener_attach(struct ioas_as *as, struct as_listener *l)
+{
+	struct itree_node *n;
+
+	for (n = itree_first(&as->maps); n; n = itree_next(n)) {
+		int ret = listener_map_one(l, as_mapping_of(n));
+
+		if (ret) {
+			for (struct itree_node *u = itree_first(&as->maps);
+			     u != n; u = itree_next(u))
+				l->ops->unmap(l, u->start, u->last);
+			return ret;
+		}
+	}
+	l->next = as->listeners;
+	as->listeners = l;
+	return 0;
+}
+
+void as_listener_detach(struct ioas_as *as, struct as_listener *l)
+{
+	struct as_listener **pp;
+
+	for (pp = &as->listeners; *pp; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	}
+	for (struct itree_node *n = itree_first(&as->maps); n; n = itree_next(n))
+		l->ops->unmap(l, n->start, n->last);
+	l->next = NULL;
+}
+
 static void mapping_insert(struct ioas_as *as, struct as_mapping *m)
 {
 	(void)itree_insert(&as->maps, &m->node);
@@ -47,6 +141,7 @@ static void mapping_insert(struct ioas_as *as, struct as_mapping *m)
 
 static void mapping_remove(struct ioas_as *as, struct as_mapping *m)
 {
+	listeners_unmap(as, m);
 	itree_remove(&as->maps, &m->node);
 	m->win->nmappings--;
 	as->mapped_bytes -= m->node.last - m->node.start + 1;
@@ -114,8 +209,6 @@ int ioas_as_map(struct ioas_as *as, struct ioas_map *umap)
 			return ret;
 		}
 	}
-	if (b)
-		mm_backing_get(b);
 	m->node.start = map.iova;
 	m->node.last = last;
 	m->backing = b;
@@ -123,6 +216,17 @@ int ioas_as_map(struct ioas_as *as, struct ioas_map *umap)
 	m->prot = map.prot;
 	m->flags = map.flags & IOAS_MAP_PHYS;
 	m->win = w;
+	if (as->listeners) {
+		ret = listeners_map(as, m);
+		if (ret) {
+			if (b && !b->registered)
+				mm_backing_discard(b);
+			ctx_free(as->ctx, m, sizeof(*m));
+			return ret;
+		}
+	}
+	if (b)
+		mm_backing_get(b);
 	mapping_insert(as, m);
 	if (!(map.flags & IOAS_MAP_FIXED_IOVA))
 		umap->iova = map.iova;
@@ -297,6 +401,21 @@ int ioas_as_copy(struct ioas_as *dst, const struct ioas_as *src,
 	}
 	for (size_t i = 0; i < k; i++) {
 		pieces[i]->win = as_window_find(dst, pieces[i]->node.start);
+		ret = dst->listeners ? listeners_map(dst, pieces[i]) : 0;
+		if (ret) {
+			for (size_t j = 0; j < k; j++) {
+				if (j < i)
+					listeners_unmap(dst, pieces[j]);
+				if (pieces[j]->backing &&
+				    !pieces[j]->backing->registered)
+					mm_backing_discard(pieces[j]->backing);
+				ctx_free(dst->ctx, pieces[j], sizeof(*pieces[j]));
+			}
+			ctx_free(dst->ctx, pieces, k * sizeof(*pieces));
+			return ret;
+		}
+	}
+	for (size_t i = 0; i < k; i++) {
 		if (pieces[i]->backing)
 			mm_backing_get(pieces[i]->backing);
 		mapping_insert(dst, pieces[i]);
