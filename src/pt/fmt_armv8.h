@@ -122,6 +122,9 @@ static inline uint64_t fmt_make_table(const struct pt_geom *g, uint64_t pa,
 	return arm_oa_encode(g, pa) | ARM_VALID | ARM_TYPE_TABLE;
 }
 
+/* Linear unless FEAT_LPA moves OA[51:48] into bits 15:12. */
+#define FMT_LINEAR_OA(g) (!((g)->fflags & PT_FF_LPA))
+
 static inline uint64_t fmt_make_leaf(const struct pt_geom *g, uint64_t pa,
 				     unsigned lvl, unsigned size_lg2,
 				     uint32_t prot)

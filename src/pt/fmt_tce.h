@@ -71,6 +71,10 @@ static inline uint64_t fmt_make_table(const struct pt_geom *g, uint64_t pa,
 	return pa | TCE_R | TCE_W;
 }
 
+/* The real page number is the address as it is (byte order is applied
+ * by fmt_store). */
+#define FMT_LINEAR_OA(g) ((void)(g), true)
+
 static inline uint64_t fmt_make_leaf(const struct pt_geom *g, uint64_t pa,
 				     unsigned lvl, unsigned size_lg2,
 				     uint32_t prot)

@@ -84,6 +84,9 @@ static inline uint64_t fmt_make_table(const struct pt_geom *g, uint64_t pa,
 	return pa | X86_P | X86_RW | X86_US | X86_A;
 }
 
+/* The address sits in bits 51:12 as it is. */
+#define FMT_LINEAR_OA(g) ((void)(g), true)
+
 static inline uint64_t fmt_make_leaf(const struct pt_geom *g, uint64_t pa,
 				     unsigned lvl, unsigned size_lg2,
 				     uint32_t prot)

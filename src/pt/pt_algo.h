@@ -42,6 +42,13 @@
 
 #include <errno.h>
 
+/* A format whose single-entry leaves hold the output address as it is
+ * (entry(pa + page) == entry(pa) + page) defines FMT_LINEAR_OA(g) as true,
+ * so the bulk map path adds the page size instead of encoding each entry. */
+#ifndef FMT_LINEAR_OA
+#define FMT_LINEAR_OA(g) ((void)(g), false)
+#endif
+
 static inline uint64_t *algo_tab(uint8_t *host)
 {
 	return (uint64_t *)(void *)host;
@@ -105,14 +112,32 @@ static int algo_map_level(struct ioas_pt *pt, uint64_t tpa, uint8_t *host,
 			uint64_t mask = (1ull << shift) - 1;
 			uint64_t left = (rem >> shift) + ((rem & mask) == mask);
 			uint64_t k = nent - idx < left ? nent - idx : left;
+			/* A local copy of the geometry: the table stores cannot
+			 * alias it, so the entry's flag bits are computed once
+			 * instead of once per entry. */
+			const struct pt_geom gl = *g;
+			const uint64_t pa = s->pa;
+			const uint32_t prot = s->prot;
 			uint64_t i;
 
-			for (i = 0; i < k; i++) {
-				if (fmt_load(&tab[idx + i]))
-					break;
-				fmt_store(&tab[idx + i],
-					  fmt_make_leaf(g, s->pa + (i << shift),
-							lvl, shift, s->prot));
+			if (FMT_LINEAR_OA(&gl)) {
+				uint64_t leaf = fmt_make_leaf(&gl, pa, lvl,
+							      shift, prot);
+
+				for (i = 0; i < k; i++, leaf += 1ull << shift) {
+					if (fmt_load(&tab[idx + i]))
+						break;
+					fmt_store(&tab[idx + i], leaf);
+				}
+			} else {
+				for (i = 0; i < k; i++) {
+					if (fmt_load(&tab[idx + i]))
+						break;
+					fmt_store(&tab[idx + i],
+						  fmt_make_leaf(&gl,
+								pa + (i << shift),
+								lvl, shift, prot));
+				}
 			}
 			algo_used_add(used, (int)i);
 			idx += i;
@@ -212,6 +237,27 @@ static int algo_unmap_level(struct ioas_pt *pt, uint64_t tpa, uint8_t *host,
 	uint64_t *tab = algo_tab(host);
 	uint16_t *used = pt_used(pt, tpa);
 
+	if (lvl == 0 && g->leaf_sizes[0] == 1ull << shift) {
+		/* Fast path: every entry here is a single-entry page, so
+		 * clear the run in one pass and update the cursor once. */
+		uint64_t rem = s->last - s->iova; /* bytes - 1 */
+		uint64_t mask = (1ull << shift) - 1;
+		uint64_t left = (rem >> shift) + ((rem & mask) == mask);
+		uint64_t k = nent - idx < left ? nent - idx : left;
+		uint64_t cleared = 0;
+
+		for (uint64_t i = 0; i < k; i++) {
+			if (fmt_load(&tab[idx + i])) {
+				fmt_store(&tab[idx + i], 0);
+				cleared++;
+			}
+		}
+		algo_used_add(used, -(int)cleared);
+		s->bytes += cleared << shift;
+		s->touched |= cleared != 0;
+		algo_advance(s, (s->iova & ~mask) + (k << shift));
+		return 0;
+	}
 	while (idx < nent && !s->done) {
 		uint64_t e = fmt_load(&tab[idx]);
 		uint64_t ent_start = s->iova & ~((1ull << shift) - 1);
