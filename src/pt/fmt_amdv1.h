@@ -52,15 +52,8 @@
 #define AMD_IW (1ull << 62)
 #define AMD_ADDR pt_bits(51, 12)
 
-static inline uint64_t fmt_load(const uint64_t *p)
-{
-	return pt_le64(__atomic_load_n(p, __ATOMIC_RELAXED));
-}
-
-static inline void fmt_store(uint64_t *p, uint64_t e)
-{
-	__atomic_store_n(p, pt_le64(e), __ATOMIC_RELEASE);
-}
+#define fmt_load pt_load_le
+#define fmt_store pt_store_le
 
 static inline unsigned amd_nl(uint64_t e)
 {

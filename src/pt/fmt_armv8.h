@@ -68,15 +68,8 @@
 #define ARM_APTABLE0 (1ull << 61)
 #define ARM_APTABLE1 (1ull << 62)
 
-static inline uint64_t fmt_load(const uint64_t *p)
-{
-	return pt_le64(__atomic_load_n(p, __ATOMIC_RELAXED));
-}
-
-static inline void fmt_store(uint64_t *p, uint64_t e)
-{
-	__atomic_store_n(p, pt_le64(e), __ATOMIC_RELEASE);
-}
+#define fmt_load pt_load_le
+#define fmt_store pt_store_le
 
 static inline bool arm_s2(const struct pt_geom *g)
 {

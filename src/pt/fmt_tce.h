@@ -40,15 +40,8 @@
 #define TCE_R (1ull << 0)
 #define TCE_W (1ull << 1)
 
-static inline uint64_t fmt_load(const uint64_t *p)
-{
-	return pt_be64(__atomic_load_n(p, __ATOMIC_RELAXED));
-}
-
-static inline void fmt_store(uint64_t *p, uint64_t e)
-{
-	__atomic_store_n(p, pt_be64(e), __ATOMIC_RELEASE);
-}
+#define fmt_load pt_load_be
+#define fmt_store pt_store_be
 
 static inline bool fmt_is_table(const struct pt_geom *g, uint64_t e,
 				unsigned lvl)

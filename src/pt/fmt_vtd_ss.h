@@ -39,15 +39,8 @@
 #define VTD_D (1ull << 9)
 #define VTD_ADDR pt_bits(51, 12)
 
-static inline uint64_t fmt_load(const uint64_t *p)
-{
-	return pt_le64(__atomic_load_n(p, __ATOMIC_RELAXED));
-}
-
-static inline void fmt_store(uint64_t *p, uint64_t e)
-{
-	__atomic_store_n(p, pt_le64(e), __ATOMIC_RELEASE);
-}
+#define fmt_load pt_load_le
+#define fmt_store pt_store_le
 
 static inline bool fmt_is_table(const struct pt_geom *g, uint64_t e,
 				unsigned lvl)

@@ -272,6 +272,26 @@ static inline uint64_t pt_be64(uint64_t v)
 #endif
 }
 
+/* Entry access for each byte order. Loads are relaxed (the hardware walker
+ * may race map); stores release so a walker that sees a table entry sees
+ * the zeroed table below it. Formats name theirs as fmt_load / fmt_store. */
+static inline uint64_t pt_load_le(const uint64_t *p)
+{
+	return pt_le64(__atomic_load_n(p, __ATOMIC_RELAXED));
+}
+static inline void pt_store_le(uint64_t *p, uint64_t e)
+{
+	__atomic_store_n(p, pt_le64(e), __ATOMIC_RELEASE);
+}
+static inline uint64_t pt_load_be(const uint64_t *p)
+{
+	return pt_be64(__atomic_load_n(p, __ATOMIC_RELAXED));
+}
+static inline void pt_store_be(uint64_t *p, uint64_t e)
+{
+	__atomic_store_n(p, pt_be64(e), __ATOMIC_RELEASE);
+}
+
 static inline uint64_t pt_bits(unsigned hi, unsigned lo) /* mask [hi:lo] */
 {
 	return (~0ull >> (63 - hi)) & ~((1ull << lo) - 1);
