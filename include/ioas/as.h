@@ -106,7 +106,8 @@ IOAS_EXPORT int ioas_as_window_remove(struct ioas_as *as, uint64_t base);
 
 /*
  * Reserve [start, last]: never valid for maps (an MSI doorbell, a device's
- * reserved region). Reservations may overlap each other.
+ * reserved region). Reservations may overlap each other and are counted:
+ * reserving a range twice needs two unreserves to free it.
  * -EINVAL: start > last; -EADDRINUSE: overlaps a mapping or an allowed
  * range; -ENOMEM
  */
@@ -120,7 +121,8 @@ IOAS_EXPORT int ioas_as_unreserve(struct ioas_as *as, uint64_t start,
  * Replace the allowed ranges (iommufd ALLOW_IOVAS): the caller promises to
  * keep these IOVAs usable, so later reservations or window removals that
  * would break them fail with -EADDRINUSE, and IOVA allocation happens only
- * inside them while any are set. n = 0 clears them.
+ * inside them while any are set (overlapping and adjacent ranges merged).
+ * Query reports them as given. n = 0 clears them.
  * -EINVAL: a range with start > last; -EADDRINUSE: a range is not wholly
  * usable now (outside every window or the aperture, or reserved); -ENOMEM
  */
@@ -138,7 +140,8 @@ struct ioas_as_info {
 	uint32_t max_windows;    /* EXPLICIT; 1 for FULL (the aperture) */
 	uint32_t windows_left;
 	uint64_t pgsize_bitmap;  /* union of the page sizes of all windows */
-	uint64_t alignment;      /* smallest page size: IOVA granularity */
+	uint64_t alignment;      /* smallest page size: IOVA granularity
+				  * (0 while no window exists) */
 	uint64_t mappings;       /* number of mappings */
 	uint64_t mapped_bytes;
 	/* in: capacity of the arrays (entries); out: entries needed */
@@ -258,7 +261,9 @@ struct ioas_copy {
  * source mapping (piece) so each keeps one backing.
  * -EXDEV: the spaces do not share a registry
  * -ENOENT: a hole in the source range
- * -EPERM: WRITE requested but some source memory is read-only
+ * -EPERM: WRITE requested but some source memory is read-only: a READONLY
+ *         registration, or the pin of a PIN_ON_MAP mapping made without
+ *         WRITE (pinned for reading only); MAP_PHYS pieces are not checked
  * otherwise as ioas_as_map for the destination, with each piece's iova,
  * length and addr checked against the destination window's page size.
  * Order: -EXDEV; struct errors (as map group 1, length 0 included);

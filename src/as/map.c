@@ -285,7 +285,7 @@ int ioas_as_copy(struct ioas_as *dst, const struct ioas_as *src,
 	struct ioas_copy cp;
 	struct as_mapping **pieces = NULL;
 	struct itree_node *n, *first;
-	uint64_t src_last, dst_last, cur, granule_or;
+	uint64_t src_last, dst_last = 0, cur, granule_or;
 	size_t k = 0;
 	bool ro = false;
 	int ret;
@@ -332,9 +332,14 @@ int ioas_as_copy(struct ioas_as *dst, const struct ioas_as *src,
 			return -ENOENT;
 	}
 
-	/* Placement in the destination. */
+	/* Placement in the destination: the whole range in one window, as a
+	 * map of it would be, then each piece's own alignment. */
 	if (cp.flags & IOAS_MAP_FIXED_IOVA) {
+		const struct as_window *dw = as_window_find(dst, cp.dst_iova);
 		uint64_t off = 0;
+
+		if (!dw || dst_last > dw->r.last)
+			return -EINVAL;
 
 		for (n = first; off < cp.length; n = itree_next(n)) {
 			uint64_t pstart = n == first ? cp.src_iova : n->start;
