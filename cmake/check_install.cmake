@@ -1,0 +1,46 @@
+# Install the build into a scratch prefix, then compile and run a consumer
+# with the flags pkg-config gives, linked shared and then static.
+set(prefix ${BUILD}/install-check)
+file(REMOVE_RECURSE ${prefix})
+execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD} --prefix ${prefix}
+                RESULT_VARIABLE rc OUTPUT_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "install failed")
+endif()
+file(GLOB_RECURSE pcs ${prefix}/*/ioas.pc)
+list(GET pcs 0 pc)
+get_filename_component(pcdir ${pc} DIRECTORY)
+set(ENV{PKG_CONFIG_PATH} ${pcdir})
+foreach(kind shared static)
+  if(kind STREQUAL "static")
+    set(pcflags --static)
+    set(extra -static-libgcc)
+  else()
+    set(pcflags "")
+    set(extra "")
+  endif()
+  execute_process(COMMAND pkg-config ${pcflags} --cflags --libs ioas
+                  OUTPUT_VARIABLE flags RESULT_VARIABLE rc
+                  OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "pkg-config does not find ioas")
+  endif()
+  separate_arguments(flags UNIX_COMMAND "${flags}")
+  if(kind STREQUAL "static")
+    # Prefer the archive: name it instead of -lioas.
+    list(TRANSFORM flags REPLACE "^-lioas$" "${pcdir}/../libioas.a")
+  endif()
+  get_filename_component(libdir ${pcdir} DIRECTORY)
+  set(exe ${prefix}/consumer-${kind})
+  execute_process(COMMAND ${CC} ${SRC}/cmake/install_consumer.c -o ${exe}
+                          ${flags} -Wl,-rpath,${libdir} ${extra}
+                  RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "consumer (${kind}) does not build")
+  endif()
+  execute_process(COMMAND ${exe} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "consumer (${kind}) fails")
+  endif()
+endforeach()
+message(STATUS "installed headers, libraries and ioas.pc work")
