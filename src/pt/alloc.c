@@ -181,7 +181,9 @@ void pt_table_free(struct ioas_pt *pt, uint64_t pa)
 	struct pt_arena *a = &pt->arena;
 	size_t slot = (size_t)((pa - a->base) >> a->chunk_lg2);
 	struct pt_chunk *c = a->chunks[slot];
-	unsigned bit = (unsigned)((pa >> a->page_lg2) &
+	/* Relative to the arena: in region mode it starts after the root,
+	 * not on a chunk boundary. */
+	unsigned bit = (unsigned)(((pa - a->base) >> a->page_lg2) &
 				  (a->pages_per_chunk - 1));
 
 	c->free_mask |= 1ull << bit;

@@ -742,6 +742,39 @@ static void t_region(const struct pcfg *c)
 	for (size_t i = 0; i < d.n; i++)
 		CHECK(d.v[i][1] >= rbase && d.v[i][1] < rbase + rlen);
 	dump_free(&d);
+
+	/* Churn tables: map and unmap far-apart pages so leaf tables are
+	 * allocated, freed and reused inside the region (which does not start
+	 * on a chunk boundary: the root comes first). Every live page must
+	 * keep translating to its own address; a freed table page handed out
+	 * twice would alias two ranges. */
+	{
+		enum { SLOTS = 48 };
+		uint64_t span = f.info.aperture.last - s - 16 * p;
+		uint64_t step = (span / SLOTS) & ~(p - 1);
+		bool live[SLOTS] = { false };
+		struct test_rng rng;
+
+		test_rng_seed(&rng, test_seed());
+		for (int op = 0; step >= p && op < 600; op++) {
+			unsigned k = (unsigned)test_rng_below(&rng, SLOTS);
+			uint64_t iova = s + 16 * p + k * step;
+			uint64_t pa = (0x2000000ull + k) * p;
+
+			if (live[k]) {
+				CHECK_OK(ioas_pt_unmap(f.pt, iova, iova + p - 1,
+						       NULL));
+			} else {
+				CHECK_OK(ioas_pt_map(f.pt, iova, iova + p - 1,
+						     pa, rw));
+			}
+			live[k] = !live[k];
+			for (unsigned j = 0; j < SLOTS; j++)
+				check_xlate(&f, s + 16 * p + j * step,
+					    live[j] ? (0x2000000ull + j) * p
+						    : UINT64_MAX, rw);
+		}
+	}
 	ioas_pt_destroy(f.pt);
 	CHECK_EQ(live_bytes(f.ctx), f.live0);
 	CHECK_OK(ioas_phys_remove(f.phys, rbase));
