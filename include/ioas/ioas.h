@@ -10,5 +10,6 @@
 #include "mm.h"
 #include "as.h"
 #include "pt.h"
+#include "iommu.h"
 
 #endif

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Invalidation: strict (an unmap invalidates the IOTLB before it returns)
+ * and deferred (unmaps queue their ranges; the queue is processed in order
+ * at sync, when it is full, or before a map touches a pending range).
+ *
+ * Safe deferred mode (the default): while any entry is queued,
+ * pending_safe is non-zero and translate's IOTLB hit path defers to the
+ * slow path, which treats a hit inside a pending range of the domain as a
+ * miss (the table is already cleared, so the walk gives the truth). A hit
+ * outside every pending range is served. Hardware-faithful mode (STALE)
+ * does not divert: stale entries serve until the queue is processed.
+ *
+ * Every unmap bumps the domain generation at once, in both modes, so a
+ * walk that raced the unmap never inserts what it read.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "iommu.h"
+
+int inv_init(struct ioas_iommu *mmu, uint32_t qlen)
+{
+	mmu->q = ctx_zalloc(mmu->ctx, (size_t)qlen * sizeof(*mmu->q));
+	if (!mmu->q)
+		return -ENOMEM;
+	mmu->q_cap = qlen;
+	pthread_mutex_init(&mmu->q_lock, NULL);
+	return 0;
+}
+
+void inv_fini(struct ioas_iommu *mmu)
+{
+	pthread_mutex_destroy(&mmu->q_lock);
+	ctx_free(mmu->ctx, mmu->q, (size_t)mmu->q_cap * sizeof(*mmu->q));
+}
+
+static void inv_one(struct ioas_iommu *mmu, const struct inv_entry *e)
+{
+	if (e->start == 0 && e->last == UINT64_MAX && e->pasid == IOTLB_PASID_ANY)
+		iotlb_inv_domain(mmu->tlb, e->dom->id, &e->dom->gen);
+	else
+		iotlb_inv_range(mmu->tlb, e->dom->id, e->pasid, e->start,
+				e->last, &e->dom->gen);
+}
+
+/* Process the first n queued entries, in order (q_lock held). */
+static void q_process(struct ioas_iommu *mmu, uint32_t n)
+{
+	if (!n)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		inv_one(mmu, &mmu->q[i]);
+	memmove(mmu->q, mmu->q + n, (mmu->q_len - n) * sizeof(*mmu->q));
+	mmu->q_len -= n;
+	if (!mmu->stale)
+		atomic_store(&mmu->pending_safe, mmu->q_len);
+	atomic_fetch_add(&mmu->syncs, 1);
+}
+
+static void q_push(struct ioas_iommu *mmu, struct ioas_domain *dom,
+		   uint32_t pasid, uint64_t start, uint64_t last)
+{
+	if (mmu->q_len == mmu->q_cap)
+		q_process(mmu, mmu->q_len);
+	mmu->q[mmu->q_len].dom = dom;
+	mmu->q[mmu->q_len].pasid = pasid;
+	mmu->q[mmu->q_len].start = start;
+	mmu->q[mmu->q_len].last = last;
+	mmu->q_len++;
+	if (!mmu->stale)
+		atomic_store(&mmu->pending_safe, mmu->q_len);
+}
+
+void inv_domain_now(struct ioas_domain *dom)
+{
+	iotlb_inv_domain(dom->mmu->tlb, dom->id, &dom->gen);
+	for (struct ioas_domain *c = dom->children; c; c = c->sibling)
+		iotlb_inv_domain(dom->mmu->tlb, c->id, &c->gen);
+}
+
+void inv_unmapped(struct ioas_domain *dom, uint64_t start, uint64_t last)
+{
+	struct ioas_iommu *mmu = dom->mmu;
+
+	if (mmu->inv_mode == IOAS_INV_STRICT) {
+		iotlb_inv_range(mmu->tlb, dom->id, IOTLB_PASID_ANY, start, last,
+				&dom->gen);
+		/* nested children cache stage-1 IOVAs: no range to match */
+		for (struct ioas_domain *c = dom->children; c; c = c->sibling)
+			iotlb_inv_domain(mmu->tlb, c->id, &c->gen);
+		return;
+	}
+	atomic_fetch_add(&dom->gen, 1);
+	pthread_mutex_lock(&mmu->q_lock);
+	q_push(mmu, dom, IOTLB_PASID_ANY, start, last);
+	for (struct ioas_domain *c = dom->children; c; c = c->sibling) {
+		atomic_fetch_add(&c->gen, 1);
+		q_push(mmu, c, IOTLB_PASID_ANY, 0, UINT64_MAX);
+	}
+	pthread_mutex_unlock(&mmu->q_lock);
+}
+
+static bool entry_hits(const struct inv_entry *e, const struct ioas_domain *dom,
+		       uint64_t start, uint64_t last)
+{
+	if (e->dom == dom)
+		return e->start <= last && start <= e->last;
+	return e->dom->parent == dom; /* a child's whole-domain entry */
+}
+
+void inv_before_map(struct ioas_domain *dom, uint64_t start, uint64_t last)
+{
+	struct ioas_iommu *mmu = dom->mmu;
+	uint32_t upto = 0;
+
+	pthread_mutex_lock(&mmu->q_lock);
+	for (uint32_t i = 0; i < mmu->q_len; i++)
+		if (entry_hits(&mmu->q[i], dom, start, last))
+			upto = i + 1;
+	q_process(mmu, upto);
+	pthread_mutex_unlock(&mmu->q_lock);
+}
+
+void inv_forget_domain(struct ioas_domain *dom)
+{
+	struct ioas_iommu *mmu = dom->mmu;
+	uint32_t j = 0;
+
+	pthread_mutex_lock(&mmu->q_lock);
+	for (uint32_t i = 0; i < mmu->q_len; i++)
+		if (mmu->q[i].dom != dom)
+			mmu->q[j++] = mmu->q[i];
+	mmu->q_len = j;
+	if (!mmu->stale)
+		atomic_store(&mmu->pending_safe, mmu->q_len);
+	pthread_mutex_unlock(&mmu->q_lock);
+}
+
+bool inv_pending_hit(struct ioas_domain *dom, uint32_t pasid, uint64_t iova)
+{
+	struct ioas_iommu *mmu = dom->mmu;
+	bool hit = false;
+
+	pthread_mutex_lock(&mmu->q_lock);
+	for (uint32_t i = 0; i < mmu->q_len && !hit; i++) {
+		const struct inv_entry *e = &mmu->q[i];
+
+		hit = e->dom == dom &&
+		      (e->pasid == IOTLB_PASID_ANY || e->pasid == pasid) &&
+		      iova >= e->start && iova <= e->last;
+	}
+	pthread_mutex_unlock(&mmu->q_lock);
+	return hit;
+}
+
+void ioas_iommu_sync(struct ioas_iommu *mmu)
+{
+	if (!mmu)
+		return;
+	pthread_mutex_lock(&mmu->q_lock);
+	q_process(mmu, mmu->q_len);
+	pthread_mutex_unlock(&mmu->q_lock);
+}
+
+void ioas_iommu_invalidate_all(struct ioas_iommu *mmu)
+{
+	if (!mmu)
+		return;
+	/* topo keeps the domain list stable; bumping every generation first
+	 * keeps racing walks from re-inserting (iotlb_inv_all bumps none). */
+	rd_lock(&mmu->topo);
+	for (struct ioas_domain *d = mmu->domains; d; d = d->next)
+		atomic_fetch_add(&d->gen, 1);
+	pthread_mutex_lock(&mmu->q_lock);
+	mmu->q_len = 0;
+	atomic_store(&mmu->pending_safe, 0);
+	iotlb_inv_all(mmu->tlb);
+	pthread_mutex_unlock(&mmu->q_lock);
+	rw_unlock(&mmu->topo);
+}
+
+void ioas_domain_invalidate(struct ioas_domain *dom, uint32_t pasid,
+			    uint64_t start, uint64_t last)
+{
+	if (!dom || start > last)
+		return;
+	if (start == 0 && last == UINT64_MAX) {
+		if (pasid == IOAS_PASID_ANY)
+			iotlb_inv_domain(dom->mmu->tlb, dom->id, &dom->gen);
+		else
+			iotlb_inv_pasid(dom->mmu->tlb, dom->id, pasid, &dom->gen);
+		return;
+	}
+	iotlb_inv_range(dom->mmu->tlb, dom->id,
+			pasid == IOAS_PASID_ANY ? IOTLB_PASID_ANY : pasid, start,
+			last, &dom->gen);
+}

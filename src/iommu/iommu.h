@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Internal view of the software IOMMU.
+ *
+ * Files: iommu.c (the IOMMU, devices, groups, stats), domain.c (domains,
+ * address-space mirroring and reservations, group/PASID attach, container
+ * path), translate.c (the hot path, walks, faults, page requests), inv.c
+ * (strict and deferred invalidation), iotlb.c (the cache).
+ *
+ * Lock rules (also in docs/ARCHITECTURE.md):
+ *   topo (per IOMMU, pthread rwlock, writer-preferring): written by every
+ *     call that changes which domain a device or PASID uses, creates or
+ *     destroys a domain (which also adds/removes its table RAM region in
+ *     phys), adds or removes a device. Read by translate's slow path for
+ *     the whole of its walk. Domain pointers in bindings, the device
+ *     table, group and domain lists are only dereferenced under it.
+ *   dom->lock (per PAGING domain, pthread rwlock, writer-preferring):
+ *     written by map/unmap of the domain's table (the address-space
+ *     listener), read around every walk of the table (a NESTED domain's
+ *     walk reads its parent's lock: stage 2 is the parent's table).
+ *   q_lock (mutex): the deferred invalidation queue.
+ *   fault_lock (mutex): fault ring; pr_lock (mutex): page requests.
+ *   Order: topo -> dom->lock -> q_lock -> pr_lock -> fault_lock; IOTLB set
+ *   spin locks are innermost. No lock is recursive; none is held while a
+ *   caller's callback runs.
+ *   The IOTLB hit path takes none: it reads the binding word (an atomic
+ *   64-bit tag: domain id, kind, flags) of the device or PASID entry and
+ *   looks up (domain id, pasid) in the IOTLB. Domain ids are never
+ *   reused, and a destroyed domain's entries are invalidated under topo,
+ *   so a hit through an old tag is the old domain's translation as of a
+ *   moment during the call (linearisable), never another domain's.
+ */
+#ifndef IOAS_IOMMU_IOMMU_H
+#define IOAS_IOMMU_IOMMU_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include <ioas/iommu.h>
+
+#include "as/as.h"
+#include "core/ctx.h"
+#include "iommu/iotlb.h"
+#include "mem/phys.h"
+#include "pt/pt.h"
+
+/* Binding word: dom_id << 32 | flags | kind. 0 = nothing attached. */
+#define BK_MASK 0xfu
+#define BF_SUPER (1u << 4) /* supervisor SVA bind: privileged requests ok */
+#define BF_PRI (1u << 5)   /* PASID attached with page requests */
+
+struct binding {
+	_Atomic uint64_t tag;
+	struct ioas_domain *dom; /* under topo */
+};
+
+#define PASID_LEAF_LG2 10
+#define PASID_LEAF (1u << PASID_LEAF_LG2)
+struct pasid_leaf {
+	struct binding b[PASID_LEAF];
+};
+
+#define DEV_MAX_RESV 64
+
+struct ioas_iommu_dev {
+	struct ioas_iommu *mmu;
+	uint32_t id, flags;
+	uint32_t pasid_bits;
+	uint64_t dma_last;            /* highest IOVA the device can emit */
+	uint64_t pgsize_bitmap;       /* 0 = any */
+	struct ioas_range *resv;
+	uint32_t nr_resv;
+	_Atomic bool stopped;
+	struct binding rid;           /* copy of the group's binding */
+	_Atomic(struct pasid_leaf *) *pasid_dir;
+	size_t ndir;
+	struct ioas_iommu_group *grp;
+	struct ioas_iommu_dev *grp_next;
+};
+
+struct ioas_iommu_group {
+	struct ioas_iommu *mmu;
+	uint32_t id;
+	struct ioas_domain *dom;      /* RID domain, or NULL */
+	struct ioas_iommu_dev *devs;
+	uint32_t ndevs;
+	struct ioas_iommu_group *next;
+};
+
+/* A reservation a domain made in its address space, and for whom. */
+struct resv_rec {
+	struct ioas_range r;
+	const void *owner;            /* the domain (aperture) or a group */
+};
+
+struct ioas_domain {
+	struct ioas_iommu *mmu;
+	uint32_t id, type, flags;
+	_Atomic uint64_t gen;         /* IOTLB generation (iotlb.h) */
+	/* PAGING */
+	struct ioas_pt *pt;
+	uint64_t table_base, table_bytes;
+	uint64_t min_page;
+	pthread_rwlock_t lock;
+	bool lock_init;
+	struct ioas_as *as;
+	struct as_listener l;
+	struct resv_rec *resv;
+	size_t nr_resv, cap_resv;
+	bool auto_dom;                /* created by group_attach_as */
+	bool dying;                   /* being destroyed */
+	uint32_t ngroups;             /* groups attached (under topo) */
+	struct ioas_domain *children; /* NESTED domains over this one */
+	/* PAGING, NESTED, SVA: the hardware view the walk uses */
+	struct pt_hw_walker walker;
+	uint64_t ap_start, ap_last;   /* PAGING: the table's aperture */
+	/* NESTED */
+	struct ioas_domain *parent;
+	struct ioas_domain *sibling;
+	/* list of the IOMMU's domains */
+	struct ioas_domain *next;
+};
+
+struct inv_entry {
+	struct ioas_domain *dom;
+	uint32_t pasid;
+	uint64_t start, last;
+};
+
+struct pr_entry {
+	struct ioas_page_request req;
+	struct ioas_iommu_dev *dev;
+	int state;                    /* 0 pending, 1 success, 2 invalid */
+};
+
+struct ioas_iommu {
+	struct ioas_ctx *ctx;
+	struct ioas_phys *phys;
+	struct iotlb *tlb;
+	uint32_t flags, inv_mode, default_format;
+	uint32_t max_devices, max_groups, max_domains;
+	bool stale;                   /* DEFERRED + F_STALE */
+	void (*fault_cb)(void *opaque, const struct ioas_fault *fault);
+	void *fault_opaque;
+
+	pthread_rwlock_t topo;
+	struct ioas_iommu_dev **devs; /* sorted by id */
+	size_t ndevs, cap_devs;
+	struct ioas_iommu_group *groups;
+	uint32_t ngroups;
+	struct ioas_domain *domains;
+	uint32_t ndomains;
+	uint32_t next_dom_id;
+
+	/* deferred invalidation */
+	pthread_mutex_t q_lock;
+	struct inv_entry *q;
+	uint32_t q_len, q_cap;
+	_Alignas(64) _Atomic uint64_t pending_safe; /* entries that divert hits */
+	_Atomic uint64_t syncs;
+
+	/* faults */
+	_Alignas(64) pthread_mutex_t fault_lock;
+	struct ioas_fault *fq;
+	uint32_t fq_cap, fq_head, fq_len;
+	uint64_t fault_overflow, faults;
+
+	/* page requests */
+	pthread_mutex_t pr_lock;
+	struct pr_entry *pr;
+	uint32_t pr_len, pr_cap;
+	uint64_t pr_next_id, pr_count;
+
+	_Atomic uint64_t walks;
+};
+
+static inline uint32_t tag_kind(uint64_t tag)
+{
+	return (uint32_t)(tag & BK_MASK);
+}
+static inline uint32_t tag_dom(uint64_t tag)
+{
+	return (uint32_t)(tag >> 32);
+}
+
+/* Lock helpers (pthread errors cannot happen with valid use). */
+void iommu_rwlock_init(pthread_rwlock_t *l);
+static inline void rd_lock(pthread_rwlock_t *l)
+{
+	(void)pthread_rwlock_rdlock(l);
+}
+static inline void wr_lock(pthread_rwlock_t *l)
+{
+	(void)pthread_rwlock_wrlock(l);
+}
+static inline void rw_unlock(pthread_rwlock_t *l)
+{
+	(void)pthread_rwlock_unlock(l);
+}
+
+/* domain.c */
+void domain_destroy_locked(struct ioas_domain *dom);
+void group_set_binding(struct ioas_iommu_group *grp, struct ioas_domain *dom);
+int group_resv_add(struct ioas_domain *dom, struct ioas_iommu_group *grp);
+void resv_drop_owner(struct ioas_domain *dom, const void *owner);
+uint64_t domain_tag(const struct ioas_domain *dom, uint32_t extra);
+struct binding *pasid_binding(struct ioas_iommu_dev *dev, uint32_t pasid);
+
+/* inv.c */
+int inv_init(struct ioas_iommu *mmu, uint32_t qlen);
+void inv_fini(struct ioas_iommu *mmu);
+/* After the table of dom lost [start, last] (dom->lock held for writing). */
+void inv_unmapped(struct ioas_domain *dom, uint64_t start, uint64_t last);
+/* Before dom maps [start, last] (dom->lock held for writing): process the
+ * queue up to the last entry that could serve a stale translation there. */
+void inv_before_map(struct ioas_domain *dom, uint64_t start, uint64_t last);
+/* Drop queued entries of dom (destroy; dom is invalidated as a whole). */
+void inv_forget_domain(struct ioas_domain *dom);
+/* True when iova of dom lies in a pending range (safe deferred mode). */
+bool inv_pending_hit(struct ioas_domain *dom, uint32_t pasid, uint64_t iova);
+/* Whole-domain invalidation, now (and of nested children). */
+void inv_domain_now(struct ioas_domain *dom);
+
+/* translate.c */
+int fault_init(struct ioas_iommu *mmu, uint32_t cap);
+void fault_fini(struct ioas_iommu *mmu);
+/* Drop page requests of a device being removed. */
+void pr_forget_dev(struct ioas_iommu_dev *dev);
+
+#endif
