@@ -1,12 +1,12 @@
 # Thin wrapper over CMake. `make` builds, `make test` runs the whole suite
-# twice: an optimised build with the default compiler and a clang
-# ASan+UBSan build.
+# twice, an optimised build with the default compiler and a clang ASan+UBSan
+# build, then the multi-threaded stress tests under ThreadSanitizer.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE ?= cmake
 
-.PHONY: all build test test-fast test-asan demo bench fuzz clean install
+.PHONY: all build test test-fast test-asan test-tsan demo bench fuzz clean install
 
 all: build
 
@@ -22,7 +22,14 @@ test-asan:
 	$(CMAKE) --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
-test: test-fast test-asan
+# The multi-threaded stress tests under ThreadSanitizer (clang).
+TSAN_BUILD ?= build-tsan
+test-tsan:
+	CC=clang CXX=clang++ $(CMAKE) -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIOAS_TSAN=ON >/dev/null
+	$(CMAKE) --build $(TSAN_BUILD) -j $(JOBS) --target test_iommu_stress test_iotlb_stress
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R '_stress$$'
+
+test: test-fast test-asan test-tsan
 
 # Bounded fuzzing: every fuzz target for FUZZ_TIME seconds (clang, ASan+UBSan).
 FUZZ_TIME ?= 60
@@ -41,4 +48,4 @@ install: build
 	$(CMAKE) --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

@@ -429,6 +429,10 @@ struct ioas_iommu_stats {
 	uint64_t syncs;            /* queue drains (explicit, full, or map) */
 	uint64_t walks;            /* page-table walks */
 	uint64_t devices, groups, domains;
+	/* hits served by the devices' own translation caches (ATC) before
+	 * the IOTLB; counted without locked instructions, so concurrent
+	 * translations of one device may undercount */
+	uint64_t atc_hits;
 };
 IOAS_EXPORT void ioas_iommu_get_stats(struct ioas_iommu *mmu,
 				      struct ioas_iommu_stats *out);

@@ -408,6 +408,7 @@ void ioas_domain_destroy(struct ioas_domain *dom)
 	/* No translate holds dom now (topo); none can find it again. */
 	inv_forget_domain(dom);
 	iotlb_inv_domain(mmu->tlb, dom->id, &dom->gen);
+	iommu_tlb_changed(mmu);
 	if (dom->pt) {
 		ioas_pt_destroy(dom->pt);
 		(void)ioas_phys_remove(mmu->phys, dom->table_base);

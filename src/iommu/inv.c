@@ -42,6 +42,7 @@ static void inv_one(struct ioas_iommu *mmu, const struct inv_entry *e)
 	else
 		iotlb_inv_range(mmu->tlb, e->dom->id, e->pasid, e->start,
 				e->last, &e->dom->gen);
+	iommu_tlb_changed(mmu);
 }
 
 /* Process the first n queued entries, in order (q_lock held). */
@@ -77,6 +78,7 @@ void inv_domain_now(struct ioas_domain *dom)
 	iotlb_inv_domain(dom->mmu->tlb, dom->id, &dom->gen);
 	for (struct ioas_domain *c = dom->children; c; c = c->sibling)
 		iotlb_inv_domain(dom->mmu->tlb, c->id, &c->gen);
+	iommu_tlb_changed(dom->mmu);
 }
 
 void inv_unmapped(struct ioas_domain *dom, uint64_t start, uint64_t last)
@@ -89,6 +91,7 @@ void inv_unmapped(struct ioas_domain *dom, uint64_t start, uint64_t last)
 		/* nested children cache stage-1 IOVAs: no range to match */
 		for (struct ioas_domain *c = dom->children; c; c = c->sibling)
 			iotlb_inv_domain(mmu->tlb, c->id, &c->gen);
+		iommu_tlb_changed(mmu);
 		return;
 	}
 	atomic_fetch_add(&dom->gen, 1);
@@ -176,6 +179,7 @@ void ioas_iommu_invalidate_all(struct ioas_iommu *mmu)
 	mmu->q_len = 0;
 	atomic_store(&mmu->pending_safe, 0);
 	iotlb_inv_all(mmu->tlb);
+	iommu_tlb_changed(mmu);
 	pthread_mutex_unlock(&mmu->q_lock);
 	rw_unlock(&mmu->topo);
 }
@@ -190,9 +194,10 @@ void ioas_domain_invalidate(struct ioas_domain *dom, uint32_t pasid,
 			iotlb_inv_domain(dom->mmu->tlb, dom->id, &dom->gen);
 		else
 			iotlb_inv_pasid(dom->mmu->tlb, dom->id, pasid, &dom->gen);
-		return;
+	} else {
+		iotlb_inv_range(dom->mmu->tlb, dom->id,
+				pasid == IOAS_PASID_ANY ? IOTLB_PASID_ANY : pasid,
+				start, last, &dom->gen);
 	}
-	iotlb_inv_range(dom->mmu->tlb, dom->id,
-			pasid == IOAS_PASID_ANY ? IOTLB_PASID_ANY : pasid, start,
-			last, &dom->gen);
+	iommu_tlb_changed(dom->mmu);
 }

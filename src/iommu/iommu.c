@@ -406,6 +406,9 @@ void ioas_iommu_get_stats(struct ioas_iommu *mmu, struct ioas_iommu_stats *out)
 	out->page_requests = mmu->pr_count;
 	pthread_mutex_unlock(&mmu->pr_lock);
 	rd_lock(&mmu->topo);
+	for (size_t i = 0; i < mmu->ndevs; i++)
+		out->atc_hits += atomic_load_explicit(&mmu->devs[i]->atc.hits,
+						      memory_order_relaxed);
 	out->devices = mmu->ndevs;
 	out->groups = mmu->ngroups;
 	out->domains = mmu->ndomains;

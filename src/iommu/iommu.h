@@ -41,6 +41,7 @@
 
 #include "as/as.h"
 #include "core/ctx.h"
+#include "iommu/atc.h"
 #include "iommu/iotlb.h"
 #include "mem/phys.h"
 #include "pt/pt.h"
@@ -73,6 +74,7 @@ struct ioas_iommu_dev {
 	uint32_t nr_resv;
 	_Atomic bool stopped;
 	struct binding rid;           /* copy of the group's binding */
+	struct atc atc;               /* recent translations (atc.h) */
 	_Atomic(struct pasid_leaf *) *pasid_dir;
 	size_t ndir;
 	struct ioas_iommu_group *grp;
@@ -158,6 +160,7 @@ struct ioas_iommu {
 	struct inv_entry *q;
 	uint32_t q_len, q_cap;
 	_Alignas(64) _Atomic uint64_t pending_safe; /* entries that divert hits */
+	_Atomic uint64_t atc_epoch;   /* bumped after every IOTLB invalidation */
 	_Atomic uint64_t syncs;
 
 	/* faults */
@@ -227,5 +230,12 @@ int fault_init(struct ioas_iommu *mmu, uint32_t cap);
 void fault_fini(struct ioas_iommu *mmu);
 /* Drop page requests of a device being removed. */
 void pr_forget_dev(struct ioas_iommu_dev *dev);
+
+/* Every IOTLB invalidation ends here, after its entries are cleared: the
+ * ATC entries filled before it stop matching (atc.h). */
+static inline void iommu_tlb_changed(struct ioas_iommu *mmu)
+{
+	atomic_fetch_add(&mmu->atc_epoch, 1);
+}
 
 #endif

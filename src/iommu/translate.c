@@ -251,7 +251,7 @@ static int slow_page(struct slow *s, uint64_t iova, uint32_t access,
 	return 0;
 }
 
-static int translate_slow(struct ioas_iommu *mmu, struct ioas_iommu_dev *dev,
+__attribute__((noinline)) static int translate_slow(struct ioas_iommu *mmu, struct ioas_iommu_dev *dev,
 			  uint32_t pasid, uint64_t iova, uint64_t length,
 			  uint32_t access, struct ioas_iommu_xlate *out,
 			  struct fault_info *f, uint64_t *tag_out,
@@ -504,7 +504,7 @@ int ioas_iommu_fault_pop(struct ioas_iommu *mmu, struct ioas_fault *out)
 	return ret;
 }
 
-static int fail(struct ioas_iommu *mmu, struct ioas_iommu_dev *dev,
+__attribute__((noinline, cold)) static int fail(struct ioas_iommu *mmu, struct ioas_iommu_dev *dev,
 		uint32_t pasid, uint64_t iova, uint32_t access, uint64_t tag,
 		const struct fault_info *f, struct ioas_iommu_xlate *out)
 {
@@ -588,6 +588,9 @@ int ioas_iommu_translate(struct ioas_iommu *mmu, struct ioas_iommu_dev *dev,
 	if (kind_cached(kind) &&
 	    !atomic_load_explicit(&mmu->pending_safe, memory_order_acquire)) {
 		uint32_t dom = tag_dom(tag), tp = tlb_pasid(kind, pasid);
+		/* read before any lookup whose result may fill the ATC */
+		uint64_t epoch = atomic_load_explicit(&mmu->atc_epoch,
+						      memory_order_acquire);
 		uint64_t cur = iova, got = 0, pa0 = 0;
 		uint32_t prot0 = 0;
 		struct iotlb_hit h;
@@ -595,7 +598,11 @@ int ioas_iommu_translate(struct ioas_iommu *mmu, struct ioas_iommu_dev *dev,
 		for (;;) {
 			uint64_t pa, n;
 
-			if (!iotlb_lookup(mmu->tlb, dom, tp, cur, &h)) {
+			if (atc_lookup(&dev->atc, tag, tp, epoch, cur, &h)) {
+				atc_count_hit(&dev->atc);
+			} else if (iotlb_lookup(mmu->tlb, dom, tp, cur, &h)) {
+				atc_fill(&dev->atc, tag, tp, epoch, cur, &h);
+			} else {
 				missed = cur == iova ? iova : 1;
 				goto slow;
 			}
