@@ -539,9 +539,12 @@ __attribute__((noinline, cold)) static int fail(struct ioas_iommu *mmu, struct i
 
 /* ---- translate -------------------------------------------------------------- */
 
-int ioas_iommu_translate(struct ioas_iommu *mmu, struct ioas_iommu_dev *dev,
-			 uint32_t pasid, uint64_t iova, uint64_t length,
-			 uint32_t access, struct ioas_iommu_xlate *out)
+/* Everything but the common case below: argument checks, PASIDs, faults,
+ * accesses that span pages, the IOTLB and the walk. */
+__attribute__((noinline)) static int
+translate_general(struct ioas_iommu *mmu, struct ioas_iommu_dev *dev,
+		  uint32_t pasid, uint64_t iova, uint64_t length,
+		  uint32_t access, struct ioas_iommu_xlate *out)
 {
 	struct fault_info f = { 0, 0, 0, 0, 0, 0 };
 	struct binding *b;
@@ -631,4 +634,47 @@ slow:
 			   &tag, missed))
 		return fail(mmu, dev, pasid, iova, access, tag, &f, out);
 	return 0;
+}
+
+/*
+ * The hot path: a request without PASID, inside one page the device's ATC
+ * holds, under a table-backed binding, with nothing pending. It repeats
+ * the general path's checks in the same order, so it answers exactly what
+ * the general path would; anything else goes there.
+ */
+int ioas_iommu_translate(struct ioas_iommu *mmu, struct ioas_iommu_dev *dev,
+			 uint32_t pasid, uint64_t iova, uint64_t length,
+			 uint32_t access, struct ioas_iommu_xlate *out)
+{
+	uint64_t tag, epoch, last, off;
+	struct iotlb_hit h;
+
+	if (__builtin_expect(!mmu || !dev || !out || dev->mmu != mmu || pasid ||
+				     !length || !(access & RWX) ||
+				     (access & ~(RWX | IOAS_PROT_PRIV)) ||
+				     __builtin_add_overflow(iova, length - 1,
+							    &last) ||
+				     last > dev->dma_last,
+			     0))
+		goto general;
+	if (atomic_load_explicit(&dev->stopped, memory_order_relaxed))
+		goto general;
+	tag = atomic_load_explicit(&dev->rid.tag, memory_order_acquire);
+	if (!kind_cached(tag_kind(tag)) ||
+	    atomic_load_explicit(&mmu->pending_safe, memory_order_acquire))
+		goto general;
+	epoch = atomic_load_explicit(&mmu->atc_epoch, memory_order_acquire);
+	if (!atc_lookup(&dev->atc, tag, 0, epoch, iova, &h) ||
+	    perm_check(tag, h.prot, access))
+		goto general;
+	off = iova - h.page_iova;
+	if (length - 1 > ((1ull << h.size_lg2) - 1) - off)
+		goto general; /* spans pages */
+	atc_count_hit(&dev->atc);
+	out->pa = h.page_pa + off;
+	out->length = length;
+	out->prot = h.prot;
+	return 0;
+general:
+	return translate_general(mmu, dev, pasid, iova, length, access, out);
 }
