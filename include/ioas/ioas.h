@@ -11,5 +11,6 @@
 #include "as.h"
 #include "pt.h"
 #include "iommu.h"
+#include "viommu.h"
 
 #endif
