@@ -220,16 +220,18 @@ static int check_access(const struct ioas_phys *phys, uint64_t pa, size_t len,
 	}
 }
 
-int ioas_phys_read(const struct ioas_phys *phys, uint64_t pa, void *buf,
-		   size_t len)
+/* Move len bytes between buf and [pa, ...] once every byte is known to be
+ * accessible: RAM by memcpy, MMIO through its callback. */
+static int phys_copy(const struct ioas_phys *phys, uint64_t pa, void *buf,
+		     size_t len, bool write)
 {
+	uint8_t *p = buf;
 	size_t idx;
 	int ret;
-	uint8_t *out = buf;
 
 	if (!len)
 		return 0;
-	ret = check_access(phys, pa, len, false, &idx);
+	ret = check_access(phys, pa, len, write, &idx);
 	if (ret)
 		return ret;
 	while (len) {
@@ -237,43 +239,35 @@ int ioas_phys_read(const struct ioas_phys *phys, uint64_t pa, void *buf,
 		uint64_t avail = r->last - pa;
 		size_t n = avail >= len - 1 ? len : (size_t)avail + 1;
 
-		if (r->kind == IOAS_PHYS_RAM)
-			memcpy(out, r->host + (pa - r->base), n);
-		else if ((ret = r->mmio->read(r->mmio_opaque, pa, out, n)))
-			return ret;
-		out += n;
+		if (r->kind == IOAS_PHYS_RAM) {
+			if (write)
+				memcpy(r->host + (pa - r->base), p, n);
+			else
+				memcpy(p, r->host + (pa - r->base), n);
+		} else {
+			ret = write ? r->mmio->write(r->mmio_opaque, pa, p, n)
+				    : r->mmio->read(r->mmio_opaque, pa, p, n);
+			if (ret)
+				return ret;
+		}
+		p += n;
 		len -= n;
 		pa += n;
 	}
 	return 0;
 }
 
+int ioas_phys_read(const struct ioas_phys *phys, uint64_t pa, void *buf,
+		   size_t len)
+{
+	return phys_copy(phys, pa, buf, len, false);
+}
+
 int ioas_phys_write(struct ioas_phys *phys, uint64_t pa, const void *buf,
 		    size_t len)
 {
-	size_t idx;
-	int ret;
-	const uint8_t *in = buf;
-
-	if (!len)
-		return 0;
-	ret = check_access(phys, pa, len, true, &idx);
-	if (ret)
-		return ret;
-	while (len) {
-		const struct phys_region *r = phys->regions[idx++];
-		uint64_t avail = r->last - pa;
-		size_t n = avail >= len - 1 ? len : (size_t)avail + 1;
-
-		if (r->kind == IOAS_PHYS_RAM)
-			memcpy(r->host + (pa - r->base), in, n);
-		else if ((ret = r->mmio->write(r->mmio_opaque, pa, in, n)))
-			return ret;
-		in += n;
-		len -= n;
-		pa += n;
-	}
-	return 0;
+	/* phys_copy only reads buf when writing */
+	return phys_copy(phys, pa, (void *)(uintptr_t)buf, len, true);
 }
 
 int ioas_phys_ptr(const struct ioas_phys *phys, uint64_t pa, uint64_t last,
