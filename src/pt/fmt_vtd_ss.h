@@ -149,34 +149,7 @@ static inline int fmt_geom(struct pt_geom *g, struct ioas_pt_config *cfg,
 	if (levels < 3 || levels > 5)
 		return -EOPNOTSUPP;
 	g->format = IOAS_PT_FMT_VTD_SS;
-	g->top = (uint8_t)(levels - 1);
-	g->granule_lg2 = 12;
-	g->table_lg2 = g->root_lg2 = 12;
-	g->ias = (uint8_t)(12 + 9 * levels);
-	g->ap_bits = g->ias;
-	if (!hw && cfg->input_bits && cfg->input_bits < g->ias)
-		g->ap_bits = (uint8_t)(cfg->input_bits < 21 ? 21
-							     : cfg->input_bits);
-	g->oas = (uint8_t)(cfg->output_bits ? cfg->output_bits : 52);
-	if (g->oas > 52)
-		g->oas = 52;
-	if (g->oas < 32)
-		g->oas = 32;
-	g->oa_mask = (1ull << g->oas) - 1;
-	for (unsigned l = 0; l < levels; l++) {
-		g->shift[l] = (uint8_t)(12 + 9 * l);
-		g->bits[l] = 9;
-	}
-	g->leaf_sizes[0] = 1ull << 12;
-	if (!(cfg->quirks & IOAS_PT_Q_NO_LARGE)) {
-		g->leaf_sizes[1] = 1ull << 21;
-		g->leaf_sizes[2] = 1ull << 30;
-	}
-	g->pgsize_bitmap = g->leaf_sizes[0] | g->leaf_sizes[1] |
-			   g->leaf_sizes[2];
-	cfg->levels = levels;
-	cfg->input_bits = g->ias;
-	cfg->output_bits = g->oas;
+	pt_geom_intel(g, cfg, levels, 12 + 9 * levels, hw);
 	return 0;
 }
 
