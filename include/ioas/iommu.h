@@ -261,6 +261,12 @@ enum ioas_domain_type {
 	IOAS_DOMAIN_BLOCKED = 3,
 	IOAS_DOMAIN_NESTED = 4,
 	IOAS_DOMAIN_SVA = 5,
+	/* Like PAGING (mirrors an address space, IOTLB and ATC in front),
+	 * but the mappings live in a host-side interval tree instead of a
+	 * hardware page table: no table memory, one node per run, the
+	 * slow path looks the run up and caches the largest aligned block
+	 * around the address. What an emulated IOMMU uses for speed. */
+	IOAS_DOMAIN_HOST = 6,
 };
 
 /* ioas_domain_config.flags */
@@ -300,10 +306,10 @@ IOAS_EXPORT int ioas_domain_create(struct ioas_iommu *mmu,
 IOAS_EXPORT void ioas_domain_destroy(struct ioas_domain *dom);
 
 /*
- * Make a PAGING domain mirror as: outside its aperture is reserved in as,
+ * Make a PAGING (or HOST) domain mirror as: outside its aperture is reserved in as,
  * the reservations of the groups attached to it are made, and every
  * mapping is written into its table.
- * -EINVAL: not PAGING; the domain's smallest page is larger than the
+ * -EINVAL: not PAGING or HOST; the domain's smallest page is larger than the
  *          space's smallest
  * -EBUSY: attached to a space already
  * -EADDRINUSE: a mapping or allowed range outside the aperture or in a
@@ -316,7 +322,8 @@ IOAS_EXPORT int ioas_domain_attach_as(struct ioas_domain *dom,
 IOAS_EXPORT void ioas_domain_detach_as(struct ioas_domain *dom);
 
 IOAS_EXPORT uint32_t ioas_domain_id(const struct ioas_domain *dom);
-/* The domain's table (PAGING), for inspection; NULL otherwise. */
+/* The domain's table (PAGING), for inspection; NULL otherwise (HOST
+ * included). */
 IOAS_EXPORT struct ioas_pt *ioas_domain_pt(const struct ioas_domain *dom);
 
 /*

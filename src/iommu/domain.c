@@ -93,6 +93,58 @@ static const struct as_listener_ops dom_listener_ops = {
 	dom_listener_map, dom_listener_unmap
 };
 
+/* HOST domains: the runs go into an interval tree. The node is allocated
+ * before the lock is taken; unmap frees whole runs and never allocates. */
+static int host_listener_map(struct as_listener *l, uint64_t iova,
+			     uint64_t last, uint64_t pa, uint32_t prot)
+{
+	struct ioas_domain *dom = dom_of_listener(l);
+	struct host_run *r = ctx_zalloc(dom->mmu->ctx, sizeof(*r));
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	r->node.start = iova;
+	r->node.last = last;
+	r->pa = pa;
+	r->prot = prot & (IOAS_PROT_READ | IOAS_PROT_WRITE | IOAS_PROT_EXEC |
+			  IOAS_PROT_PRIV | IOAS_PROT_MMIO);
+	wr_lock(&dom->lock);
+	if (dom->mmu->inv_mode == IOAS_INV_DEFERRED)
+		inv_before_map(dom, iova, last);
+	ret = itree_insert(&dom->host, &r->node);
+	rw_unlock(&dom->lock);
+	if (ret)
+		ctx_free(dom->mmu->ctx, r, sizeof(*r));
+	return ret;
+}
+
+static void host_listener_unmap(struct as_listener *l, uint64_t iova,
+				uint64_t last)
+{
+	struct ioas_domain *dom = dom_of_listener(l);
+	struct itree_node *n, *freed = NULL;
+
+	wr_lock(&dom->lock);
+	while ((n = itree_first_overlap(&dom->host, iova, last))) {
+		itree_remove(&dom->host, n);
+		n->parent = freed; /* a free list through the dead nodes */
+		freed = n;
+	}
+	inv_unmapped(dom, iova, last);
+	rw_unlock(&dom->lock);
+	while (freed) {
+		n = freed;
+		freed = n->parent;
+		ctx_free(dom->mmu->ctx, itree_entry(n, struct host_run, node),
+			 sizeof(struct host_run));
+	}
+}
+
+static const struct as_listener_ops host_listener_ops = {
+	host_listener_map, host_listener_unmap
+};
+
 /* ---- reservations in the mirrored space ---------------------------------- */
 
 static int resv_add(struct ioas_domain *dom, uint64_t start, uint64_t last,
@@ -142,7 +194,8 @@ void resv_drop_owner(struct ioas_domain *dom, const void *owner)
  * width, reserved in dom's space (if it mirrors one). All or nothing. */
 int group_resv_add(struct ioas_domain *dom, struct ioas_iommu_group *grp)
 {
-	if (!dom || dom->type != IOAS_DOMAIN_PAGING || !dom->as)
+	if (!dom || (dom->type != IOAS_DOMAIN_PAGING &&
+		     dom->type != IOAS_DOMAIN_HOST) || !dom->as)
 		return 0;
 	for (struct ioas_iommu_dev *d = grp->devs; d; d = d->grp_next) {
 		int ret = 0;
@@ -276,7 +329,7 @@ int ioas_domain_create(struct ioas_iommu *mmu,
 	if (cfg.flags & ~IOAS_DOMAIN_F_SUPERVISOR)
 		return -EOPNOTSUPP;
 	if (cfg.reserved || cfg.type < IOAS_DOMAIN_PAGING ||
-	    cfg.type > IOAS_DOMAIN_SVA ||
+	    cfg.type > IOAS_DOMAIN_HOST ||
 	    ((cfg.flags & IOAS_DOMAIN_F_SUPERVISOR) &&
 	     cfg.type != IOAS_DOMAIN_SVA))
 		return -EINVAL;
@@ -305,6 +358,16 @@ int ioas_domain_create(struct ioas_iommu *mmu,
 	switch (cfg.type) {
 	case IOAS_DOMAIN_PAGING:
 		ret = create_paging(mmu, dom, &cfg);
+		break;
+	case IOAS_DOMAIN_HOST:
+		itree_init(&dom->host);
+		dom->ap_start = 0;
+		dom->ap_last = UINT64_MAX;
+		dom->min_page = ioas_ctx_page_size(mmu->ctx);
+		iommu_rwlock_init(&dom->lock);
+		dom->lock_init = true;
+		dom->l.ops = &host_listener_ops;
+		ret = 0;
 		break;
 	case IOAS_DOMAIN_NESTED:
 	case IOAS_DOMAIN_SVA: {
@@ -448,7 +511,8 @@ int ioas_domain_attach_as(struct ioas_domain *dom, struct ioas_as *as)
 	uint64_t asmin;
 	int ret = 0;
 
-	if (!dom || !as || dom->type != IOAS_DOMAIN_PAGING)
+	if (!dom || !as || (dom->type != IOAS_DOMAIN_PAGING &&
+			     dom->type != IOAS_DOMAIN_HOST))
 		return -EINVAL;
 	mmu = dom->mmu;
 	asmin = as_min_page(as);

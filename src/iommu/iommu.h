@@ -14,10 +14,11 @@
  *     phys), adds or removes a device. Read by translate's slow path for
  *     the whole of its walk. Domain pointers in bindings, the device
  *     table, group and domain lists are only dereferenced under it.
- *   dom->lock (per PAGING domain, pthread rwlock, writer-preferring):
- *     written by map/unmap of the domain's table (the address-space
- *     listener), read around every walk of the table (a NESTED domain's
- *     walk reads its parent's lock: stage 2 is the parent's table).
+ *   dom->lock (per PAGING or HOST domain, pthread rwlock,
+ *     writer-preferring): written by map/unmap of the domain's table or
+ *     run tree (the address-space listener), read around every walk of
+ *     the table (a NESTED domain's walk reads its parent's lock: stage 2
+ *     is the parent's table).
  *   q_lock (mutex): the deferred invalidation queue.
  *   fault_lock (mutex): fault ring; pr_lock (mutex): page requests.
  *   Order: topo -> dom->lock -> q_lock -> pr_lock -> fault_lock; IOTLB set
@@ -45,6 +46,7 @@
 #include "iommu/iotlb.h"
 #include "mem/phys.h"
 #include "pt/pt.h"
+#include "util/itree.h"
 
 /* Binding word: dom_id << 32 | flags | kind. 0 = nothing attached. */
 #define BK_MASK 0xfu
@@ -96,12 +98,20 @@ struct resv_rec {
 	const void *owner;            /* the domain (aperture) or a group */
 };
 
+/* HOST domains: one node per run the address space mirrored into it. */
+struct host_run {
+	struct itree_node node;       /* [iova, last] */
+	uint64_t pa;                  /* of node.start */
+	uint32_t prot;
+};
+
 struct ioas_domain {
 	struct ioas_iommu *mmu;
 	uint32_t id, type, flags;
 	_Atomic uint64_t gen;         /* IOTLB generation (iotlb.h) */
 	/* PAGING */
 	struct ioas_pt *pt;
+	struct itree host;            /* HOST: runs, under lock */
 	uint64_t table_base, table_bytes;
 	uint64_t min_page;
 	pthread_rwlock_t lock;

@@ -36,14 +36,15 @@ struct fault_info {
 static inline bool kind_cached(uint32_t kind)
 {
 	return kind == IOAS_DOMAIN_PAGING || kind == IOAS_DOMAIN_NESTED ||
-	       kind == IOAS_DOMAIN_SVA;
+	       kind == IOAS_DOMAIN_SVA || kind == IOAS_DOMAIN_HOST;
 }
 
 /* IOTLB PASID tag: a stage-1 table (NESTED, SVA) is tagged with the PASID
  * it serves, a paging domain's translations are the same for all. */
 static inline uint32_t tlb_pasid(uint32_t kind, uint32_t pasid)
 {
-	return kind == IOAS_DOMAIN_PAGING ? 0 : pasid;
+	return kind == IOAS_DOMAIN_PAGING || kind == IOAS_DOMAIN_HOST ? 0
+									 : pasid;
 }
 
 /* 0, or the fault reason of access against prot under binding tag. */
@@ -141,12 +142,46 @@ static int s2_xlate(void *opaque, uint64_t addr, uint64_t *out)
 	return c->xl.fault ? (int)c->xl.fault : IOAS_PT_FAULT_TRANSLATION;
 }
 
+/* A HOST domain: the run that holds iova, cached as the largest block
+ * around iova that lies in the run and keeps the run's pa offset. */
+static int walk_host(struct ioas_domain *dom, uint64_t iova, struct page_res *r,
+		     struct fault_info *f)
+{
+	struct itree_node *n = itree_find(&dom->host, iova);
+	const struct host_run *run;
+	uint64_t delta;
+	uint32_t lg2;
+
+	if (!n) {
+		f->reason = IOAS_FAULT_NO_MAPPING;
+		f->stage = 1;
+		return -EFAULT;
+	}
+	run = itree_entry(n, struct host_run, node);
+	delta = run->pa - n->start;
+	lg2 = (uint32_t)__builtin_ctzll(dom->min_page);
+	while (lg2 < 62) {
+		uint64_t m = (2ull << lg2) - 1, base = iova & ~m;
+
+		if ((delta & m) || base < n->start || base + m > n->last)
+			break;
+		lg2++;
+	}
+	r->page_iova = iova & ~((1ull << lg2) - 1);
+	r->page_pa = r->page_iova + delta;
+	r->lg2 = lg2;
+	r->prot = r->prot1 = run->prot;
+	return 0;
+}
+
 static int walk_dom(struct ioas_domain *dom, uint64_t iova, struct page_res *r,
 		    struct fault_info *f)
 {
 	struct ioas_pt_xlate xl, xl2;
 
 	atomic_fetch_add_explicit(&dom->mmu->walks, 1, memory_order_relaxed);
+	if (dom->type == IOAS_DOMAIN_HOST)
+		return walk_host(dom, iova, r, f);
 	if (dom->type == IOAS_DOMAIN_PAGING) {
 		if (walk_table(dom, iova, 0, &xl)) {
 			pt_fault_to(f, &xl, 1, true);
@@ -289,7 +324,7 @@ __attribute__((noinline)) static int translate_slow(struct ioas_iommu *mmu, stru
 		goto out;
 	}
 	s.tp = tlb_pasid(kind, pasid);
-	if (kind == IOAS_DOMAIN_PAGING)
+	if (kind == IOAS_DOMAIN_PAGING || kind == IOAS_DOMAIN_HOST)
 		tlock = &s.dom->lock;
 	else if (kind == IOAS_DOMAIN_NESTED && s.dom->parent)
 		tlock = &s.dom->parent->lock;
