@@ -62,7 +62,9 @@ struct ioas_viommu_ops {
 	/* Raise the configuration-change notification. May be NULL. */
 	void (*config_changed)(void *opaque);
 	/* Called once per processed request with its type, status and
-	 * used length, for tracing. May be NULL. */
+	 * used length, for tracing. status is 0xff when the request was
+	 * returned without a status (unknown type, no room for the tail,
+	 * used length 0). May be NULL. */
 	void (*request_done)(void *opaque, uint8_t type, uint8_t status,
 			     uint32_t used_len);
 };
@@ -92,7 +94,10 @@ struct ioas_viommu_config {
 
 /*
  * Create the device over guest memory. It is in the reset state.
- * -EINVAL: bad sizes or ranges, page_size_mask without a page size,
+ * -EINVAL: bad sizes or ranges, page_size_mask without a page size or
+ *          with one below the context page size, input_range not aligned
+ *          to the granule, probe_size not a multiple of 8 or above 64 KiB,
+ *          bypass > 1, both BYPASS and BYPASS_CONFIG, VERSION_1 missing,
  *          reserved not 0, unknown domain format; -EOPNOTSUPP (unknown
  *          flag or feature bit); -E2BIG; -ENOMEM
  */
@@ -118,8 +123,10 @@ struct ioas_viommu_resv {
  * Put an endpoint (PCI requester ID or platform stream ID) behind the
  * IOMMU, with its reserved regions (copied). Until a driver attaches it,
  * its DMA follows the bypass rules.
- * -EEXIST (known id), -EINVAL (bad region), -ENOSPC (max_endpoints),
- * -ENOMEM
+ * -EINVAL: bad region (start > last, unknown type, reserved not 0),
+ *          regions that overlap each other, more than one MSI region,
+ *          more than 64 regions or more than fit in probe_size (24 bytes
+ *          each); -EEXIST (known id), -ENOSPC (max_endpoints), -ENOMEM
  */
 IOAS_EXPORT int ioas_viommu_endpoint_add(struct ioas_viommu *v, uint32_t id,
 					 const struct ioas_viommu_resv *resv,
@@ -131,7 +138,13 @@ IOAS_EXPORT int ioas_viommu_endpoint_add(struct ioas_viommu *v, uint32_t id,
 IOAS_EXPORT uint64_t ioas_viommu_features(const struct ioas_viommu *v);
 
 /* The driver's accepted features (the FEATURES_OK step). -EINVAL: a bit
- * the device did not offer, or VERSION_1 missing. */
+ * the device did not offer, or VERSION_1 missing. Request semantics follow
+ * the negotiated bits: MAP/UNMAP need MAP_UNMAP (else S_UNSUPP), the MAP
+ * flag MMIO needs MMIO and ATTACH_F_BYPASS needs BYPASS_CONFIG (else
+ * S_INVAL), the config bypass field is writable only with BYPASS_CONFIG,
+ * BYPASS puts unattached endpoints in bypass; queues use EVENT_IDX and
+ * INDIRECT_DESC as negotiated at queue setup. Call it before the queues
+ * are set up, as a transport does. */
 IOAS_EXPORT int ioas_viommu_set_features(struct ioas_viommu *v,
 					 uint64_t driver_features);
 
@@ -164,9 +177,14 @@ IOAS_EXPORT int ioas_viommu_queue_setup(struct ioas_viommu *v, unsigned int q,
  * embedder then sets DEVICE_NEEDS_RESET), -ENODEV when not set up. */
 IOAS_EXPORT int ioas_viommu_kick(struct ioas_viommu *v, unsigned int q);
 
-/* Device reset: domains, endpoints' attachments, queues and config go
- * back to their initial state (endpoints stay known). Never fails. */
+/* Device reset: domains, endpoints' attachments, queues and negotiated
+ * features go back to their initial state (endpoints stay known). The
+ * config field bypass keeps its value, as the spec asks of a device
+ * reset. Never fails. */
 IOAS_EXPORT void ioas_viommu_reset(struct ioas_viommu *v);
+/* System reset: a device reset that also restores bypass to its
+ * configured initial value. Never fails. */
+IOAS_EXPORT void ioas_viommu_system_reset(struct ioas_viommu *v);
 
 /* ---- DMA of other emulated devices ------------------------------------- */
 
@@ -185,8 +203,16 @@ struct ioas_viommu_dma {
  * Translate a DMA access of endpoint ep. 0 and *out filled, or -EFAULT:
  * the access faults; a fault record (reason DOMAIN or MAPPING, access
  * flags, address) goes to the event queue when a buffer is available.
- * -EINVAL: length 0, bad access. -ENOENT: ep is not an endpoint of this
- * IOMMU (its DMA is not translated by it).
+ * -EINVAL: length 0, bad access (READ/WRITE/EXEC only). -EOVERFLOW:
+ * iova + length - 1 wraps. -ENOENT: ep is not an endpoint of this IOMMU
+ * (its DMA is not translated by it).
+ * Order: an MSI region of the endpoint passes untranslated (length
+ * clipped to the region); an unattached endpoint bypasses (global bypass)
+ * or faults DOMAIN; a bypass domain is the identity; otherwise the
+ * software IOMMU (ATC, IOTLB, walk): no mapping or no permission faults
+ * MAPPING. out->length may be less than length (a physical
+ * discontinuity, the end of an MSI region): translate the rest at
+ * iova + out->length.
  */
 IOAS_EXPORT int ioas_viommu_translate(struct ioas_viommu *v, uint32_t ep,
 				      uint64_t iova, uint64_t length,
@@ -196,7 +222,10 @@ IOAS_EXPORT int ioas_viommu_translate(struct ioas_viommu *v, uint32_t ep,
 struct ioas_viommu_stats {
 	uint64_t requests[6];     /* by type: [0] unknown, [1..5] ATTACH..PROBE */
 	uint64_t status[9];       /* by status code S_OK .. S_NOMEM */
-	uint64_t malformed;       /* requests answered S_DEVERR/S_INVAL/0-length */
+	uint64_t malformed;       /* chains without a head or room for the
+				   * tail (used length 0), bodies of the
+				   * wrong size and PROBE buffers smaller
+				   * than probe_size (S_INVAL) */
 	uint64_t faults_reported, faults_dropped; /* event queue */
 	uint64_t domains, endpoints, mappings, mappings_peak;
 	uint64_t translations, translation_faults;
