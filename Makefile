@@ -12,7 +12,7 @@ all: build
 
 build:
 	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	$(CMAKE) --build $(BUILD) -j $(JOBS)
+	$(CMAKE) --build $(BUILD) -j $(JOBS) -- --no-print-directory
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -24,10 +24,12 @@ test-asan:
 
 # The multi-threaded stress tests under ThreadSanitizer (clang).
 TSAN_BUILD ?= build-tsan
+TSAN_TESTS = test_iommu_stress test_iotlb_stress test_viommu_hostdom test_viommu_model
+space := $(subst ,, )
 test-tsan:
 	CC=clang CXX=clang++ $(CMAKE) -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIOAS_TSAN=ON >/dev/null
-	$(CMAKE) --build $(TSAN_BUILD) -j $(JOBS) --target test_iommu_stress test_iotlb_stress
-	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R '_stress$$'
+	$(CMAKE) --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TESTS)
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R '^($(subst $(space),|,$(TSAN_TESTS)))$$'
 
 test: test-fast test-asan test-tsan
 
@@ -37,8 +39,10 @@ fuzz:
 	CC=clang CXX=clang++ $(CMAKE) -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DIOAS_SANITIZE=ON -DIOAS_FUZZ_TIME=$(FUZZ_TIME) >/dev/null
 	$(CMAKE) --build $(ASAN_BUILD) -j $(JOBS) --target fuzz
 
+# The main job: replay a real QEMU virtio-iommu trace (bundled, see
+# data/traces/README.md) through the device and check every translation.
 demo: build
-	./$(BUILD)/ioas-demo
+	./$(BUILD)/tools/ioas replay --check data/traces/viommu-boot-strict.trace
 
 # Benchmarks (figures, not pass/fail): optimised build.
 bench: build

@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * virtio-iommu on the shared QEMU traces (../shared/traces/): the same
+ * pre-parsed events replayed
+ *   - through the device: requests as request bytes on the request queue
+ *     (descriptor parse, map/unmap, used ring), translations through
+ *     ioas_viommu_translate;
+ *   - through a baseline kept the way QEMU's device keeps mappings: a glib
+ *     GTree per domain of inclusive intervals with an overlap comparator,
+ *     endpoints and domains in GTrees, one recursive mutex (GRecMutex)
+ *     taken per request and per translation (when glib is available);
+ * and the whole-file `ioas replay --check` (decompression included).
+ * Translation cost = (replay with translations - replay without) / count,
+ * each the best of several runs.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "trace.h"
+
+#ifdef HAVE_GLIB
+#include <glib.h>
+#endif
+
+#define REPS 5
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+struct evs {
+	struct tev *v;
+	size_t n, cap;
+	uint64_t translations, maps, unmaps;
+};
+
+static int load(const char *path, struct evs *e)
+{
+	struct trace_reader *r;
+	struct tev ev;
+	int ret = trace_open(path, 0, &r);
+
+	if (ret)
+		return ret;
+	memset(e, 0, sizeof(*e));
+	while ((ret = trace_next(r, &ev, NULL)) > 0) {
+		if (e->n == e->cap) {
+			size_t nc = e->cap ? e->cap * 2 : 65536;
+			struct tev *nv = realloc(e->v, nc * sizeof(*nv));
+			if (!nv) {
+				ret = -ENOMEM;
+				break;
+			}
+			e->v = nv;
+			e->cap = nc;
+		}
+		e->v[e->n++] = ev;
+		e->translations += ev.type == TEV_TRANSLATE;
+		e->maps += ev.type == TEV_MAP;
+		e->unmaps += ev.type == TEV_UNMAP;
+	}
+	trace_close(r);
+	return ret < 0 ? ret : 0;
+}
+
+static double best_device(const struct evs *e, bool skip, uint64_t *mism)
+{
+	struct replay_opts o = { .check = true, .quiet = true,
+				 .skip_translations = skip };
+	struct replay_result res;
+	double best = 1e30;
+
+	for (int i = 0; i < REPS; i++) {
+		if (replay_events(e->v, e->n, &o, &res)) {
+			fprintf(stderr, "replay failed\n");
+			exit(1);
+		}
+		if (res.seconds < best)
+			best = res.seconds;
+		*mism = res.mismatches;
+	}
+	return best;
+}
+
+#ifdef HAVE_GLIB
+/* ---- the baseline --------------------------------------------------------------- */
+
+struct bl_iv {
+	uint64_t low, high;       /* inclusive */
+};
+struct bl_map {
+	uint64_t phys;
+	uint32_t flags;
+};
+struct bl_dom {
+	uint32_t id;
+	bool bypass;
+	int nep;
+	GTree *mappings;
+};
+struct bl_ep {
+	uint32_t id;
+	struct bl_dom *dom;
+};
+struct bl {
+	GRecMutex mu;
+	GTree *domains, *endpoints;
+	uint64_t msi_lo, msi_hi;
+	bool bypass;
+	uint64_t sink;
+};
+
+/* Inclusive intervals: overlapping ones compare equal. */
+static gint iv_cmp(gconstpointer a, gconstpointer b, gpointer u)
+{
+	const struct bl_iv *x = a, *y = b;
+
+	(void)u;
+	if (x->high < y->low)
+		return -1;
+	if (y->high < x->low)
+		return 1;
+	return 0;
+}
+
+static gint id_cmp(gconstpointer a, gconstpointer b, gpointer u)
+{
+	guint x = GPOINTER_TO_UINT(a), y = GPOINTER_TO_UINT(b);
+
+	(void)u;
+	return x < y ? -1 : x > y;
+}
+
+static void dom_free(gpointer p)
+{
+	struct bl_dom *d = p;
+
+	g_tree_destroy(d->mappings);
+	g_free(d);
+}
+
+static void bl_init(struct bl *b)
+{
+	memset(b, 0, sizeof(*b));
+	g_rec_mutex_init(&b->mu);
+	b->domains = g_tree_new_full(id_cmp, NULL, NULL, dom_free);
+	b->endpoints = g_tree_new_full(id_cmp, NULL, NULL, g_free);
+	b->msi_lo = 0xfee00000;
+	b->msi_hi = 0xfeefffff;
+	b->bypass = true;
+}
+
+static void bl_fini(struct bl *b)
+{
+	g_tree_destroy(b->endpoints);
+	g_tree_destroy(b->domains);
+	g_rec_mutex_clear(&b->mu);
+}
+
+static void bl_detach_ep(struct bl *b, struct bl_ep *ep)
+{
+	struct bl_dom *d = ep->dom;
+
+	if (!d)
+		return;
+	ep->dom = NULL;
+	if (--d->nep == 0)
+		g_tree_remove(b->domains, GUINT_TO_POINTER(d->id));
+}
+
+static void bl_attach(struct bl *b, uint32_t dom, uint32_t epid, bool bypass)
+{
+	struct bl_ep *ep;
+	struct bl_dom *d;
+
+	g_rec_mutex_lock(&b->mu);
+	ep = g_tree_lookup(b->endpoints, GUINT_TO_POINTER(epid));
+	if (!ep) {
+		ep = g_new0(struct bl_ep, 1);
+		ep->id = epid;
+		g_tree_insert(b->endpoints, GUINT_TO_POINTER(epid), ep);
+	}
+	bl_detach_ep(b, ep);
+	d = g_tree_lookup(b->domains, GUINT_TO_POINTER(dom));
+	if (!d) {
+		d = g_new0(struct bl_dom, 1);
+		d->id = dom;
+		d->bypass = bypass;
+		d->mappings = g_tree_new_full(iv_cmp, NULL, g_free, g_free);
+		g_tree_insert(b->domains, GUINT_TO_POINTER(dom), d);
+	}
+	d->nep++;
+	ep->dom = d;
+	g_rec_mutex_unlock(&b->mu);
+}
+
+static void bl_detach(struct bl *b, uint32_t dom, uint32_t epid)
+{
+	struct bl_ep *ep;
+
+	g_rec_mutex_lock(&b->mu);
+	ep = g_tree_lookup(b->endpoints, GUINT_TO_POINTER(epid));
+	if (ep && ep->dom && ep->dom->id == dom)
+		bl_detach_ep(b, ep);
+	g_rec_mutex_unlock(&b->mu);
+}
+
+static void bl_map(struct bl *b, const struct tev *e)
+{
+	struct bl_dom *d;
+
+	g_rec_mutex_lock(&b->mu);
+	d = g_tree_lookup(b->domains, GUINT_TO_POINTER(e->dom));
+	if (d && !d->bypass) {
+		struct bl_iv *k = g_new(struct bl_iv, 1);
+		struct bl_map *v = g_new(struct bl_map, 1);
+
+		k->low = e->a;
+		k->high = e->b;
+		v->phys = e->c;
+		v->flags = e->flags;
+		if (g_tree_lookup(d->mappings, k)) {
+			g_free(k);
+			g_free(v);
+		} else {
+			g_tree_insert(d->mappings, k, v);
+		}
+	}
+	g_rec_mutex_unlock(&b->mu);
+}
+
+static void bl_unmap(struct bl *b, const struct tev *e)
+{
+	struct bl_iv iv = { e->a, e->b };
+	struct bl_dom *d;
+	gpointer k, v;
+
+	g_rec_mutex_lock(&b->mu);
+	d = g_tree_lookup(b->domains, GUINT_TO_POINTER(e->dom));
+	while (d && g_tree_lookup_extended(d->mappings, &iv, &k, &v)) {
+		const struct bl_iv *m = k;
+		if (m->low < iv.low || m->high > iv.high)
+			break; /* would split: RANGE */
+		g_tree_remove(d->mappings, k);
+	}
+	g_rec_mutex_unlock(&b->mu);
+}
+
+/* 0 with *pa, 1 passed through, -1 fault. */
+static int bl_translate(struct bl *b, uint32_t epid, uint64_t addr,
+			uint32_t flag, uint64_t *pa)
+{
+	struct bl_iv iv = { addr, addr + 1 };
+	struct bl_ep *ep;
+	gpointer k, v;
+	int ret = -1;
+
+	g_rec_mutex_lock(&b->mu);
+	ep = g_tree_lookup(b->endpoints, GUINT_TO_POINTER(epid));
+	if (!ep) {
+		ret = b->bypass ? 1 : -1;
+	} else if (addr >= b->msi_lo && addr <= b->msi_hi) {
+		ret = 1;
+	} else if (!ep->dom) {
+		ret = b->bypass ? 1 : -1;
+	} else if (ep->dom->bypass) {
+		ret = 1;
+	} else if (g_tree_lookup_extended(ep->dom->mappings, &iv, &k, &v)) {
+		const struct bl_iv *m = k;
+		const struct bl_map *mv = v;
+		if (!((flag & 1) && !(mv->flags & 1)) &&
+		    !((flag & 2) && !(mv->flags & 2))) {
+			*pa = addr - m->low + mv->phys;
+			ret = 0;
+		}
+	}
+	g_rec_mutex_unlock(&b->mu);
+	return ret;
+}
+
+static double bl_run(const struct evs *e, bool translations, uint64_t *mism)
+{
+	struct bl b;
+	double t0;
+	uint64_t bad = 0;
+
+	bl_init(&b);
+	t0 = now();
+	for (size_t i = 0; i < e->n; i++) {
+		const struct tev *x = &e->v[i];
+		uint64_t pa = 0;
+
+		switch (x->type) {
+		case TEV_ATTACH: {
+			/* bypass domain when the next switch line says so */
+			bool byp = false;
+			for (size_t j = i + 1; j < e->n && j < i + 8; j++)
+				if (e->v[j].type == TEV_SWITCH_AS &&
+				    e->v[j].ep == x->ep)
+					byp = e->v[j].flags == 0;
+			bl_attach(&b, x->dom, x->ep, byp);
+			break;
+		}
+		case TEV_DETACH:
+			bl_detach(&b, x->dom, x->ep);
+			break;
+		case TEV_MAP:
+			bl_map(&b, x);
+			break;
+		case TEV_UNMAP:
+			bl_unmap(&b, x);
+			break;
+		case TEV_DEVICE_RESET:
+		case TEV_SYSTEM_RESET:
+			g_rec_mutex_lock(&b.mu);
+			g_tree_destroy(b.endpoints);
+			g_tree_destroy(b.domains);
+			b.domains = g_tree_new_full(id_cmp, NULL, NULL, dom_free);
+			b.endpoints = g_tree_new_full(id_cmp, NULL, NULL, g_free);
+			g_rec_mutex_unlock(&b.mu);
+			break;
+		case TEV_TRANSLATE:
+			if (!translations)
+				break;
+			if (bl_translate(&b, x->ep, x->a, x->flags, &pa) == 0) {
+				if (i + 1 < e->n &&
+				    e->v[i + 1].type == TEV_TRANSLATE_OUT &&
+				    e->v[i + 1].b != pa)
+					bad++;
+				b.sink += pa;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	t0 = now() - t0;
+	bl_fini(&b);
+	*mism = bad;
+	return t0;
+}
+
+static double best_bl(const struct evs *e, bool translations, uint64_t *mism)
+{
+	double best = 1e30;
+
+	for (int i = 0; i < REPS; i++) {
+		double t = bl_run(e, translations, mism);
+		if (t < best)
+			best = t;
+	}
+	return best;
+}
+#endif
+
+static void bench_trace(const char *dir, const char *name)
+{
+	char path[1024];
+	struct evs e;
+	struct replay_opts ro = { .check = true, .quiet = true };
+	struct replay_result rr;
+	uint64_t mism = 0, reqs;
+	double full, req, ns_tr, whole = 1e30;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s.trace.zst", dir, name);
+	ret = load(path, &e);
+	if (ret) {
+		printf("%-20s skipped (%s)\n", name, strerror(-ret));
+		return;
+	}
+	reqs = e.maps + e.unmaps;
+	full = best_device(&e, false, &mism);
+	req = best_device(&e, true, &mism);
+	ns_tr = e.translations ? (full - req) / (double)e.translations * 1e9 : 0;
+	for (int i = 0; i < 3; i++) {
+		if (replay_file(path, &ro, &rr))
+			exit(1);
+		if (rr.seconds < whole)
+			whole = rr.seconds;
+	}
+	printf("%s: %zu events, %" PRIu64 " translations, %" PRIu64
+	       " MAP + %" PRIu64 " UNMAP\n", name, e.n, e.translations, e.maps,
+	       e.unmaps);
+	printf("  ioas device   translate %6.1f ns (%6.2f M/s)   MAP/UNMAP "
+	       "%6.0f ns (%5.2f M req/s, whole path)\n", ns_tr,
+	       ns_tr > 0 ? 1e3 / ns_tr : 0, req / (double)reqs * 1e9,
+	       (double)reqs / req / 1e6);
+	printf("  replay --check whole file: %.3f s (%" PRIu64 " lines, %"
+	       PRIu64 " mismatches)\n", whole, rr.lines, rr.mismatches);
+#ifdef HAVE_GLIB
+	{
+		uint64_t bm = 0;
+		double bfull = best_bl(&e, true, &bm);
+		double breq = best_bl(&e, false, &bm);
+		double bns = e.translations ? (bfull - breq) /
+					      (double)e.translations * 1e9 : 0;
+		double bmap = breq / (double)reqs * 1e9;
+
+		printf("  GTree+GRecMutex baseline translate %6.1f ns   "
+		       "MAP/UNMAP %6.0f ns (data structure only)\n", bns, bmap);
+		printf("  ratios        translate %.1fx   MAP/UNMAP %.2fx\n",
+		       ns_tr > 0 ? bns / ns_tr : 0,
+		       req > 0 ? bmap / (req / (double)reqs * 1e9) : 0);
+		if (bm)
+			printf("  (baseline disagreed with QEMU on %" PRIu64
+			       " translations)\n", bm);
+	}
+#else
+	printf("  (glib not found: no GTree baseline)\n");
+#endif
+	free(e.v);
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = argc > 1 ? argv[1] : IOAS_TRACE_DIR;
+
+	printf("bench_viommu: traces from %s (best of %d runs)\n", dir, REPS);
+	bench_trace(dir, "viommu-boot-strict");
+	bench_trace(dir, "viommu-blk-strict");
+	bench_trace(dir, "viommu-net-lazy");
+	return 0;
+}
