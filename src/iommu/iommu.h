@@ -248,4 +248,8 @@ static inline void iommu_tlb_changed(struct ioas_iommu *mmu)
 	atomic_fetch_add(&mmu->atc_epoch, 1);
 }
 
+/* Warm the IOTLB with iova's translation in dom (PAGING or HOST), as a
+ * hardware prefetch would; translate.c. Never fails. */
+void iommu_domain_prefetch(struct ioas_domain *dom, uint64_t iova);
+
 #endif

@@ -450,6 +450,9 @@ static int do_map(struct ioas_viommu *v, const uint8_t *req)
 		return ret;
 	if (++v->mappings > v->mappings_peak)
 		v->mappings_peak = v->mappings;
+	/* A driver maps a buffer right before the device uses it: have its
+	 * first page's translation ready. */
+	iommu_domain_prefetch(d->dom, vs);
 	return 0;
 }
 
