@@ -21,8 +21,8 @@
  * that each element obeys its invariants, and that no used length exceeds
  * what was written; a violation traps.
  *
- * Built with -DIOAS_FUZZ_REPLAY it gets a main() that runs every file of
- * the directories (or files) named on the command line.
+ * fuzz/replay_main.c turns it into fuzz_virtqueue_replay, which replays the
+ * committed corpus as an ordinary test.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -236,76 +236,3 @@ out:
 	ioas_ctx_destroy(ctx);
 	return 0;
 }
-
-#ifdef IOAS_FUZZ_REPLAY
-#include <dirent.h>
-#include <stdio.h>
-#include <sys/stat.h>
-
-static int run_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *in;
-	long n;
-
-	if (!f)
-		return -1;
-	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET)) {
-		fclose(f);
-		return -1;
-	}
-	in = malloc((size_t)n + 1);
-	if (!in || fread(in, 1, (size_t)n, f) != (size_t)n) {
-		free(in);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	LLVMFuzzerTestOneInput(in, (size_t)n);
-	free(in);
-	return 0;
-}
-
-int main(int argc, char **argv)
-{
-	unsigned files = 0;
-
-	for (int a = 1; a < argc; a++) {
-		struct stat sb;
-		DIR *d;
-		struct dirent *de;
-
-		if (stat(argv[a], &sb)) {
-			fprintf(stderr, "%s: cannot stat\n", argv[a]);
-			return 1;
-		}
-		if (!S_ISDIR(sb.st_mode)) {
-			if (run_file(argv[a]))
-				return 1;
-			files++;
-			continue;
-		}
-		d = opendir(argv[a]);
-		if (!d)
-			return 1;
-		while ((de = readdir(d))) {
-			char path[4096];
-
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", argv[a],
-				 de->d_name);
-			if (run_file(path)) {
-				fprintf(stderr, "%s: cannot read\n", path);
-				closedir(d);
-				return 1;
-			}
-			files++;
-		}
-		closedir(d);
-	}
-	printf("replayed %u inputs\n", files);
-	return files ? 0 : 1;
-}
-#endif
