@@ -179,16 +179,8 @@ static inline int fmt_geom(struct pt_geom *g, struct ioas_pt_config *cfg,
 	g->ap_bits = g->ias;
 	if (!hw && ias < g->ias)
 		g->ap_bits = (uint8_t)ias;
-	g->oas = (uint8_t)(cfg->output_bits ? cfg->output_bits : 52);
-	if (g->oas > 52)
-		g->oas = 52;
-	if (g->oas < 32)
-		g->oas = 32;
-	g->oa_mask = (1ull << g->oas) - 1;
-	for (unsigned l = 0; l < levels; l++) {
-		g->shift[l] = (uint8_t)(12 + 9 * l);
-		g->bits[l] = 9;
-	}
+	pt_geom_oas52(g, cfg);
+	pt_geom_9bit_levels(g, levels);
 	g->bits[levels - 1] = (uint8_t)(g->ias - g->shift[levels - 1]);
 	g->leaf_sizes[0] = 1ull << 12;
 	if (!(cfg->quirks & IOAS_PT_Q_NO_LARGE)) {

@@ -303,6 +303,27 @@ static inline uint64_t pt_bits(unsigned hi, unsigned lo) /* mask [hi:lo] */
  * ap_bits is the mappable input width before the caller's input_bits
  * narrows it (never below one 2 MiB table). Writes back what it provides.
  */
+/* Output addresses of up to 52 bits (clamped to 32..52). */
+static inline void pt_geom_oas52(struct pt_geom *g,
+				 const struct ioas_pt_config *cfg)
+{
+	g->oas = (uint8_t)(cfg->output_bits ? cfg->output_bits : 52);
+	if (g->oas > 52)
+		g->oas = 52;
+	if (g->oas < 32)
+		g->oas = 32;
+	g->oa_mask = (1ull << g->oas) - 1;
+}
+
+/* 4 KiB tables of 512 entries at every level. */
+static inline void pt_geom_9bit_levels(struct pt_geom *g, unsigned levels)
+{
+	for (unsigned l = 0; l < levels; l++) {
+		g->shift[l] = (uint8_t)(12 + 9 * l);
+		g->bits[l] = 9;
+	}
+}
+
 static inline void pt_geom_intel(struct pt_geom *g, struct ioas_pt_config *cfg,
 				 unsigned levels, unsigned ap_bits, bool hw)
 {
@@ -314,16 +335,8 @@ static inline void pt_geom_intel(struct pt_geom *g, struct ioas_pt_config *cfg,
 	if (!hw && cfg->input_bits && cfg->input_bits < g->ap_bits)
 		g->ap_bits = (uint8_t)(cfg->input_bits < 21 ? 21
 							     : cfg->input_bits);
-	g->oas = (uint8_t)(cfg->output_bits ? cfg->output_bits : 52);
-	if (g->oas > 52)
-		g->oas = 52;
-	if (g->oas < 32)
-		g->oas = 32;
-	g->oa_mask = (1ull << g->oas) - 1;
-	for (unsigned l = 0; l < levels; l++) {
-		g->shift[l] = (uint8_t)(12 + 9 * l);
-		g->bits[l] = 9;
-	}
+	pt_geom_oas52(g, cfg);
+	pt_geom_9bit_levels(g, levels);
 	g->leaf_sizes[0] = 1ull << 12;
 	if (!(cfg->quirks & IOAS_PT_Q_NO_LARGE)) {
 		g->leaf_sizes[1] = 1ull << 21;
