@@ -182,13 +182,16 @@ struct ioas_iommu_dev_config {
 				  * domain's smallest page; 0 = any */
 	const struct ioas_range *resv; /* reserved IOVA (MSI doorbell), copied */
 	uint32_t nr_resv;        /* at most 64 */
-	uint32_t reserved;       /* must be 0 */
+	uint32_t atc_entries;    /* the device's translation cache (ATC):
+				  * 4 KiB pages it keeps; power of two, at
+				  * most 65536; 0 = 64 */
 };
 
 /*
  * Add a device (and its group, when it is the group's first).
  * -EINVAL: pasid_bits > 20, dma_bits < 12 or > 64, a resv range with
- *          start > last, nr_resv > 64, reserved not 0
+ *          start > last, nr_resv > 64, atc_entries not a power of two or
+ *          above 65536
  * -EEXIST: the ID is taken
  * -EBUSY: the group exists and is attached (add devices before attaching)
  * -ENOSPC: max_devices or max_groups reached

@@ -1,23 +1,32 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The ATC: a tiny per-device translation cache in front of the IOTLB, what
- * a PCIe device's Address Translation Cache is to the IOMMU. It turns the
- * common case, a device touching the same few pages again and again (rings,
- * descriptors, a buffer being filled), into a handful of loads.
+ * The ATC: a per-device translation cache in front of the IOTLB, what a
+ * PCIe device's Address Translation Cache is to the IOMMU. It turns the
+ * common case, a device touching pages it touched before or that were
+ * just mapped for it (rings, descriptors, buffers), into a handful of
+ * loads. Direct mapped by 4 KiB page number; every entry holds exactly one
+ * 4 KiB page, whatever the size of the IOTLB entry or mapping it came
+ * from, so an invalidation only has to name the pages it covers.
  *
- * Correctness leans entirely on what already invalidates the IOTLB:
- *   - the IOMMU keeps one epoch, bumped after every IOTLB invalidation has
- *     cleared its entries (iommu_tlb_changed);
- *   - an entry records the epoch read BEFORE the IOTLB lookup that filled
- *     it, and the binding tag (domain id, kind, flags) it was filled under;
- *   - a lookup hits only when both still match, so any invalidation, and
- *     any attach, detach or replace of the binding, empties it at once.
- * If a fill raced an invalidation, it recorded the old epoch (the bump
- * follows the clearing; an acquire load of the new epoch would have made
- * the clearing visible), so the entry is dead on arrival.
+ * Invalidation, without any list of which device caches what:
+ *   - range invalidations (every unmap) bump the counters of an IOMMU-wide
+ *     invalidation filter, one counter per hash of (domain id, 4 KiB
+ *     page), after the IOTLB entries are cleared (atc_filter_bump);
+ *   - everything else (whole domain, PASID, global, ranges larger than
+ *     ATC_FILTER_MAX_PAGES) bumps one IOMMU-wide epoch instead;
+ *   - an entry records the epoch plus its page's filter counter, read
+ *     BEFORE the IOTLB lookup or walk that produced it, and the binding tag
+ *     (domain id, kind, flags) and PASID it was filled under;
+ *   - a lookup hits only while all three still match. So an unmap empties
+ *     exactly the entries of its pages (and, rarely, of pages whose counter
+ *     collides), other devices' and other pages' entries survive, and any
+ *     attach, detach or replace of the binding empties the device at once.
+ * A fill that raced an invalidation recorded the old value (the bump
+ * follows the clearing; an acquire load of the new value would have made
+ * the clearing visible to the lookup), so the entry is dead on arrival.
  *
  * Entries are seqlocked: lookups never write; a fill that finds the entry
- * busy simply skips. Direct mapped by 4 KiB page number.
+ * busy simply skips.
  */
 #ifndef IOAS_IOMMU_ATC_H
 #define IOAS_IOMMU_ATC_H
@@ -28,80 +37,119 @@
 
 #include "iotlb.h"
 
-#define ATC_ENTRIES 8
+#define ATC_PAGE_LG2 12
+#define ATC_DEFAULT_ENTRIES 64u
+#define ATC_MAX_ENTRIES 65536u
+/* Filter counters: 32 KiB per IOMMU. */
+#define ATC_FILTER_LG2 12
+/* A range of more pages than this bumps the epoch instead (one atomic
+ * instead of one per page). */
+#define ATC_FILTER_MAX_PAGES 64u
+
+/* An entry's key: the binding tag (flags in bits 0..7, domain id in 32..63)
+ * with the PASID in bits 8..27. */
+#define ATC_PASID_SHIFT 8
 
 struct atc_entry {
 	_Atomic uint32_t seq;        /* odd while being written */
-	_Atomic uint32_t pasid;
-	_Atomic uint32_t prot;
-	_Atomic uint32_t size_lg2;
-	_Atomic uint64_t tag, epoch;
-	_Atomic uint64_t page_iova, page_pa;
+	uint32_t pad;
+	_Atomic uint64_t key;        /* tag | pasid << ATC_PASID_SHIFT */
+	/* epoch + the page's filter counter: both only grow, so the sum
+	 * stays equal exactly while neither moved */
+	_Atomic uint64_t stamp;
+	_Atomic uint64_t page_iova;  /* 4 KiB aligned */
+	_Atomic uint64_t pa_prot;    /* page pa | IOAS_PROT_* */
+	uint64_t pad2[3];
 };
 
 struct atc {
-	struct atc_entry e[ATC_ENTRIES];
+	struct atc_entry *e;
+	uint32_t mask;               /* entries - 1 */
 	_Atomic uint64_t hits;       /* counted by the hitting thread; see
 				      * atc_count_hit */
 };
 
-static inline struct atc_entry *atc_slot(struct atc *a, uint64_t iova)
+/* The IOMMU-wide filter. */
+struct atc_filter {
+	_Atomic uint64_t c[1u << ATC_FILTER_LG2];
+};
+
+static inline uint64_t atc_key(uint64_t tag, uint32_t pasid)
 {
-	return &a->e[(iova >> 12) & (ATC_ENTRIES - 1)];
+	return tag | (uint64_t)pasid << ATC_PASID_SHIFT;
 }
 
-static inline bool atc_lookup(struct atc *a, uint64_t tag, uint32_t pasid,
-			      uint64_t epoch, uint64_t iova,
+static inline _Atomic uint64_t *atc_filter_slot(struct atc_filter *f,
+						uint32_t dom, uint64_t iova)
+{
+	uint64_t x = ((iova >> ATC_PAGE_LG2) ^ ((uint64_t)dom << 40)) *
+		     0x9E3779B97F4A7C15ull;
+
+	return &f->c[x >> (64 - ATC_FILTER_LG2)];
+}
+
+/* What an entry filled now for iova of domain id dom must record: read
+ * BEFORE the IOTLB lookup or walk whose result it caches. */
+static inline uint64_t atc_stamp(struct atc_filter *f, uint64_t epoch,
+				 uint32_t dom, uint64_t iova)
+{
+	return epoch + atomic_load_explicit(atc_filter_slot(f, dom, iova),
+					    memory_order_acquire);
+}
+
+static inline struct atc_entry *atc_slot(const struct atc *a, uint64_t iova)
+{
+	return &a->e[(iova >> ATC_PAGE_LG2) & a->mask];
+}
+
+/* key from atc_key (never 0: the tag of a binding is not). A hit is the
+ * 4 KiB page holding iova. */
+static inline bool atc_lookup(const struct atc *a, struct atc_filter *f,
+			      uint64_t key, uint64_t epoch, uint64_t iova,
 			      struct iotlb_hit *h)
 {
 	struct atc_entry *e = atc_slot(a, iova);
 	uint32_t s = atomic_load_explicit(&e->seq, memory_order_acquire);
-	uint64_t t, ep, pi, pp;
-	uint32_t pas, pr, sz;
+	uint64_t k = atomic_load_explicit(&e->key, memory_order_relaxed);
+	uint64_t st = atomic_load_explicit(&e->stamp, memory_order_relaxed);
+	uint64_t pi = atomic_load_explicit(&e->page_iova, memory_order_relaxed);
+	uint64_t pp = atomic_load_explicit(&e->pa_prot, memory_order_relaxed);
 
-	if (s & 1)
-		return false;
-	t = atomic_load_explicit(&e->tag, memory_order_relaxed);
-	ep = atomic_load_explicit(&e->epoch, memory_order_relaxed);
-	pi = atomic_load_explicit(&e->page_iova, memory_order_relaxed);
-	pp = atomic_load_explicit(&e->page_pa, memory_order_relaxed);
-	pas = atomic_load_explicit(&e->pasid, memory_order_relaxed);
-	pr = atomic_load_explicit(&e->prot, memory_order_relaxed);
-	sz = atomic_load_explicit(&e->size_lg2, memory_order_relaxed);
 	atomic_thread_fence(memory_order_acquire);
-	if (atomic_load_explicit(&e->seq, memory_order_relaxed) != s)
-		return false;
-	/* tag 0 is "no binding": an empty entry never matches a live one */
-	if (t != tag || ep != epoch || pas != pasid || !t || sz > 63 ||
-	    (iova - pi) >> sz)
+	if ((s & 1) || atomic_load_explicit(&e->seq, memory_order_relaxed) != s ||
+	    k != key || (iova ^ pi) >> ATC_PAGE_LG2 ||
+	    st != atc_stamp(f, epoch, (uint32_t)(key >> 32), pi))
 		return false;
 	h->page_iova = pi;
-	h->page_pa = pp;
-	h->prot = pr;
-	h->size_lg2 = sz;
+	h->page_pa = pp & ~(((uint64_t)1 << ATC_PAGE_LG2) - 1);
+	h->prot = (uint32_t)(pp & (((uint64_t)1 << ATC_PAGE_LG2) - 1));
+	h->size_lg2 = ATC_PAGE_LG2;
 	return true;
 }
 
-static inline void atc_fill(struct atc *a, uint64_t tag, uint32_t pasid,
-			    uint64_t epoch, uint64_t iova,
-			    const struct iotlb_hit *h)
+/*
+ * Cache the 4 KiB page holding iova, taken from h (any page size); stamp
+ * from atc_stamp before the lookup or walk that gave h.
+ */
+static inline void atc_fill(struct atc *a, uint64_t key, uint64_t stamp,
+			    uint64_t iova, const struct iotlb_hit *h)
 {
+	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
 	struct atc_entry *e = atc_slot(a, iova);
 	uint32_t s = atomic_load_explicit(&e->seq, memory_order_relaxed);
+	uint64_t pi = iova & ~pmask, pa = h->page_pa + (pi - h->page_iova);
 
-	if ((s & 1) ||
+	/* prot shares the word with the page address */
+	if ((pa & pmask) || (h->prot & ~(uint32_t)pmask) || (s & 1) ||
 	    !atomic_compare_exchange_strong_explicit(&e->seq, &s, s + 1,
 						     memory_order_acquire,
 						     memory_order_relaxed))
 		return; /* another thread is filling it: skip */
 	atomic_thread_fence(memory_order_release);
-	atomic_store_explicit(&e->tag, tag, memory_order_relaxed);
-	atomic_store_explicit(&e->epoch, epoch, memory_order_relaxed);
-	atomic_store_explicit(&e->page_iova, h->page_iova, memory_order_relaxed);
-	atomic_store_explicit(&e->page_pa, h->page_pa, memory_order_relaxed);
-	atomic_store_explicit(&e->pasid, pasid, memory_order_relaxed);
-	atomic_store_explicit(&e->prot, h->prot, memory_order_relaxed);
-	atomic_store_explicit(&e->size_lg2, h->size_lg2, memory_order_relaxed);
+	atomic_store_explicit(&e->key, key, memory_order_relaxed);
+	atomic_store_explicit(&e->stamp, stamp, memory_order_relaxed);
+	atomic_store_explicit(&e->page_iova, pi, memory_order_relaxed);
+	atomic_store_explicit(&e->pa_prot, pa | h->prot, memory_order_relaxed);
 	atomic_store_explicit(&e->seq, s + 2, memory_order_release);
 }
 

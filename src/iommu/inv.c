@@ -35,14 +35,36 @@ void inv_fini(struct ioas_iommu *mmu)
 	ctx_free(mmu->ctx, mmu->q, (size_t)mmu->q_cap * sizeof(*mmu->q));
 }
 
+void iommu_tlb_changed_range(struct ioas_iommu *mmu, uint32_t dom,
+			     uint64_t start, uint64_t last)
+{
+	uint64_t p = start >> ATC_PAGE_LG2, plast = last >> ATC_PAGE_LG2;
+
+	if (start > last)
+		return;
+	if (plast - p >= ATC_FILTER_MAX_PAGES) {
+		iommu_tlb_changed(mmu);
+		return;
+	}
+	for (;; p++) {
+		atomic_fetch_add(atc_filter_slot(mmu->atcf, dom,
+						 p << ATC_PAGE_LG2), 1);
+		if (p == plast)
+			break;
+	}
+}
+
 static void inv_one(struct ioas_iommu *mmu, const struct inv_entry *e)
 {
-	if (e->start == 0 && e->last == UINT64_MAX && e->pasid == IOTLB_PASID_ANY)
+	if (e->start == 0 && e->last == UINT64_MAX &&
+	    e->pasid == IOTLB_PASID_ANY) {
 		iotlb_inv_domain(mmu->tlb, e->dom->id, &e->dom->gen);
-	else
+		iommu_tlb_changed(mmu);
+	} else {
 		iotlb_inv_range(mmu->tlb, e->dom->id, e->pasid, e->start,
 				e->last, &e->dom->gen);
-	iommu_tlb_changed(mmu);
+		iommu_tlb_changed_range(mmu, e->dom->id, e->start, e->last);
+	}
 }
 
 /* Process the first n queued entries, in order (q_lock held). */
@@ -88,10 +110,14 @@ void inv_unmapped(struct ioas_domain *dom, uint64_t start, uint64_t last)
 	if (mmu->inv_mode == IOAS_INV_STRICT) {
 		iotlb_inv_range(mmu->tlb, dom->id, IOTLB_PASID_ANY, start, last,
 				&dom->gen);
+		iommu_tlb_changed_range(mmu, dom->id, start, last);
 		/* nested children cache stage-1 IOVAs: no range to match */
-		for (struct ioas_domain *c = dom->children; c; c = c->sibling)
-			iotlb_inv_domain(mmu->tlb, c->id, &c->gen);
-		iommu_tlb_changed(mmu);
+		if (dom->children) {
+			for (struct ioas_domain *c = dom->children; c;
+			     c = c->sibling)
+				iotlb_inv_domain(mmu->tlb, c->id, &c->gen);
+			iommu_tlb_changed(mmu);
+		}
 		return;
 	}
 	atomic_fetch_add(&dom->gen, 1);
@@ -194,10 +220,12 @@ void ioas_domain_invalidate(struct ioas_domain *dom, uint32_t pasid,
 			iotlb_inv_domain(dom->mmu->tlb, dom->id, &dom->gen);
 		else
 			iotlb_inv_pasid(dom->mmu->tlb, dom->id, pasid, &dom->gen);
+		iommu_tlb_changed(dom->mmu);
 	} else {
 		iotlb_inv_range(dom->mmu->tlb, dom->id,
 				pasid == IOAS_PASID_ANY ? IOTLB_PASID_ANY : pasid,
 				start, last, &dom->gen);
+		/* the filter is per domain: every PASID's pages go */
+		iommu_tlb_changed_range(dom->mmu, dom->id, start, last);
 	}
-	iommu_tlb_changed(dom->mmu);
 }

@@ -74,6 +74,11 @@ int ioas_iommu_create(struct ioas_ctx *ctx, struct ioas_phys *phys,
 	mmu->fault_cb = cfg.fault_cb;
 	mmu->fault_opaque = cfg.fault_opaque;
 	mmu->next_dom_id = 1;
+	mmu->atcf = ctx_alloc(ctx, sizeof(*mmu->atcf), 64);
+	if (!mmu->atcf) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
 	ret = iotlb_create(ctx, &tc, &mmu->tlb);
 	if (ret)
 		goto err_free;
@@ -92,6 +97,7 @@ err_inv:
 err_tlb:
 	iotlb_destroy(mmu->tlb);
 err_free:
+	ctx_free(ctx, mmu->atcf, sizeof(*mmu->atcf));
 	ctx_free(ctx, mmu, sizeof(*mmu));
 	return ret;
 }
@@ -106,6 +112,9 @@ static void dev_free(struct ioas_iommu_dev *dev)
 	ctx_free(ctx, (void *)(uintptr_t)dev->pasid_dir,
 		 dev->ndir * sizeof(*dev->pasid_dir));
 	ctx_free(ctx, dev->resv, dev->nr_resv * sizeof(*dev->resv));
+	if (dev->atc.e)
+		ctx_free(ctx, dev->atc.e,
+			 ((size_t)dev->atc.mask + 1) * sizeof(*dev->atc.e));
 	ctx_free(ctx, dev, sizeof(*dev));
 }
 
@@ -134,6 +143,7 @@ void ioas_iommu_destroy(struct ioas_iommu *mmu)
 	inv_fini(mmu);
 	iotlb_destroy(mmu->tlb);
 	pthread_rwlock_destroy(&mmu->topo);
+	ctx_free(ctx, mmu->atcf, sizeof(*mmu->atcf));
 	ctx_free(ctx, mmu, sizeof(*mmu));
 	ctx_put(ctx);
 }
@@ -172,6 +182,7 @@ int ioas_iommu_dev_add(struct ioas_iommu *mmu,
 	struct ioas_iommu_group *grp, *new_grp = NULL;
 	struct ioas_iommu_dev *dev;
 	struct ioas_ctx *ctx;
+	uint32_t n_atc;
 	size_t idx;
 	bool found;
 	int ret;
@@ -186,7 +197,9 @@ int ioas_iommu_dev_add(struct ioas_iommu *mmu,
 	if (cfg.flags & ~(IOAS_DEV_F_PRI | IOAS_DEV_F_PRIV |
 			  IOAS_DEV_F_STOP_ON_FAULT))
 		return -EOPNOTSUPP;
-	if (cfg.reserved || cfg.pasid_bits > 20 ||
+	if (cfg.atc_entries > ATC_MAX_ENTRIES ||
+	    (cfg.atc_entries && !is_pow2_u64(cfg.atc_entries)) ||
+	    cfg.pasid_bits > 20 ||
 	    (cfg.dma_bits && (cfg.dma_bits < 12 || cfg.dma_bits > 64)) ||
 	    cfg.nr_resv > DEV_MAX_RESV || (cfg.nr_resv && !cfg.resv))
 		return -EINVAL;
@@ -214,6 +227,11 @@ int ioas_iommu_dev_add(struct ioas_iommu *mmu,
 				? UINT64_MAX
 				: (1ull << cfg.dma_bits) - 1;
 	dev->pgsize_bitmap = cfg.pgsize_bitmap;
+	n_atc = cfg.atc_entries ? cfg.atc_entries : ATC_DEFAULT_ENTRIES;
+	dev->atc.e = ctx_alloc(ctx, n_atc * sizeof(*dev->atc.e), 64);
+	if (!dev->atc.e)
+		goto err;
+	dev->atc.mask = n_atc - 1;
 	if (cfg.nr_resv) {
 		dev->resv = ctx_zalloc(ctx, cfg.nr_resv * sizeof(*dev->resv));
 		if (!dev->resv)

@@ -52,6 +52,9 @@
 #define BK_MASK 0xfu
 #define BF_SUPER (1u << 4) /* supervisor SVA bind: privileged requests ok */
 #define BF_PRI (1u << 5)   /* PASID attached with page requests */
+_Static_assert((BK_MASK | BF_SUPER | BF_PRI) < (1u << ATC_PASID_SHIFT) &&
+		       (ATC_PASID_SHIFT + 20) <= 32,
+	       "the ATC key puts the PASID between the tag's flags and id");
 
 struct binding {
 	_Atomic uint64_t tag;
@@ -170,7 +173,9 @@ struct ioas_iommu {
 	struct inv_entry *q;
 	uint32_t q_len, q_cap;
 	_Alignas(64) _Atomic uint64_t pending_safe; /* entries that divert hits */
-	_Atomic uint64_t atc_epoch;   /* bumped after every IOTLB invalidation */
+	_Atomic uint64_t atc_epoch;   /* bumped after every IOTLB invalidation
+				       * that is not a small range (atc.h) */
+	struct atc_filter *atcf;      /* range invalidations (atc.h) */
 	_Atomic uint64_t syncs;
 
 	/* faults */
@@ -247,9 +252,20 @@ static inline void iommu_tlb_changed(struct ioas_iommu *mmu)
 {
 	atomic_fetch_add(&mmu->atc_epoch, 1);
 }
+/* The same for an invalidation of [start, last] of domain id dom only:
+ * only the ATC entries of those pages stop matching (inv.c). */
+void iommu_tlb_changed_range(struct ioas_iommu *mmu, uint32_t dom,
+			     uint64_t start, uint64_t last);
 
 /* Warm the IOTLB with iova's translation in dom (PAGING or HOST), as a
  * hardware prefetch would; translate.c. Never fails. */
 void iommu_domain_prefetch(struct ioas_domain *dom, uint64_t iova);
+/* Warm dev's ATC with the 4 KiB pages of [iova, last] (at most max_pages)
+ * that its RID binding maps now, as a device that is about to use a
+ * buffer it was just given may ask for its translations ahead (PCIe ATS).
+ * Nothing is filled while safe deferred invalidations are pending.
+ * translate.c. Never fails. */
+void iommu_dev_prefetch(struct ioas_iommu_dev *dev, uint64_t iova,
+			uint64_t last, uint32_t max_pages);
 
 #endif

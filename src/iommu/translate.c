@@ -267,6 +267,62 @@ void iommu_domain_prefetch(struct ioas_domain *dom, uint64_t iova)
 	rw_unlock(&dom->lock);
 }
 
+/*
+ * The ATC side of a prefetch: the pages come from walks under topo and
+ * the domain's lock, so they are what the table maps now; epoch and
+ * filter values are read before each walk, as on a translate.
+ */
+void iommu_dev_prefetch(struct ioas_iommu_dev *dev, uint64_t iova,
+			uint64_t last, uint32_t max_pages)
+{
+	struct ioas_iommu *mmu = dev->mmu;
+	struct fault_info f = { 0, 0, 0, 0, 0, 0 };
+	struct ioas_domain *dom;
+	struct page_res r;
+	uint64_t tag, cur = iova & ~(((uint64_t)1 << ATC_PAGE_LG2) - 1);
+
+	if (iova > last || !max_pages)
+		return;
+	rd_lock(&mmu->topo);
+	tag = atomic_load_explicit(&dev->rid.tag, memory_order_acquire);
+	dom = dev->rid.dom;
+	if (!dom || (dom->type != IOAS_DOMAIN_PAGING &&
+		     dom->type != IOAS_DOMAIN_HOST) ||
+	    atomic_load_explicit(&mmu->pending_safe, memory_order_acquire)) {
+		rw_unlock(&mmu->topo);
+		return;
+	}
+	rd_lock(&dom->lock);
+	while (max_pages) {
+		uint64_t epoch = atomic_load_explicit(&mmu->atc_epoch,
+						      memory_order_acquire);
+		struct iotlb_hit h;
+
+		if (walk_dom(dom, cur, &r, &f))
+			break;
+		h.page_iova = r.page_iova;
+		h.page_pa = r.page_pa;
+		h.prot = r.prot;
+		h.size_lg2 = r.lg2;
+		/* every 4 KiB page of the walked page, in one go */
+		for (;;) {
+			atc_fill(&dev->atc, atc_key(tag, 0),
+				 atc_stamp(mmu->atcf, epoch, dom->id, cur), cur,
+				 &h);
+			max_pages--;
+			if (cur + (((uint64_t)1 << ATC_PAGE_LG2) - 1) >= last ||
+			    !max_pages)
+				goto out;
+			cur += (uint64_t)1 << ATC_PAGE_LG2;
+			if (cur > page_last(&r))
+				break;
+		}
+	}
+out:
+	rw_unlock(&dom->lock);
+	rw_unlock(&mmu->topo);
+}
+
 /* ---- the slow path ------------------------------------------------------ */
 
 struct slow {
@@ -657,12 +713,14 @@ translate_general(struct ioas_iommu *mmu, struct ioas_iommu_dev *dev,
 		struct iotlb_hit h;
 
 		for (;;) {
-			uint64_t pa, n;
+			uint64_t pa, n, st;
 
-			if (atc_lookup(&dev->atc, tag, tp, epoch, cur, &h)) {
+			if (atc_lookup(&dev->atc, mmu->atcf, atc_key(tag, tp),
+				       epoch, cur, &h)) {
 				atc_count_hit(&dev->atc);
-			} else if (iotlb_lookup(mmu->tlb, dom, tp, cur, &h)) {
-				atc_fill(&dev->atc, tag, tp, epoch, cur, &h);
+			} else if (st = atc_stamp(mmu->atcf, epoch, dom, cur),
+				   iotlb_lookup(mmu->tlb, dom, tp, cur, &h)) {
+				atc_fill(&dev->atc, atc_key(tag, tp), st, cur, &h);
 			} else {
 				missed = cur == iova ? iova : 1;
 				goto slow;
@@ -695,41 +753,41 @@ slow:
 }
 
 /*
- * The hot path: a request without PASID, inside one page the device's ATC
- * holds, under a table-backed binding, with nothing pending. It repeats
- * the general path's checks in the same order, so it answers exactly what
- * the general path would; anything else goes there.
+ * The hot path: a request without PASID, inside one 4 KiB page the
+ * device's ATC holds, under a table-backed binding, with nothing pending.
+ * It repeats the general path's checks in the same order, so it answers
+ * exactly what the general path would; anything else goes there.
  */
 int ioas_iommu_translate(struct ioas_iommu *mmu, struct ioas_iommu_dev *dev,
 			 uint32_t pasid, uint64_t iova, uint64_t length,
 			 uint32_t access, struct ioas_iommu_xlate *out)
 {
-	uint64_t tag, epoch, last, off;
+	const uint64_t pmask = (1ull << ATC_PAGE_LG2) - 1;
+	uint64_t tag, epoch;
 	struct iotlb_hit h;
 
-	if (__builtin_expect(!mmu || !dev || !out || dev->mmu != mmu || pasid ||
-				     !length || !(access & RWX) ||
-				     (access & ~(RWX | IOAS_PROT_PRIV)) ||
-				     __builtin_add_overflow(iova, length - 1,
-							    &last) ||
-				     last > dev->dma_last,
+	/* length - 1 wraps for 0; within one page iova + length - 1 cannot
+	 * overflow */
+	if (__builtin_expect(!dev || !out || dev->mmu != mmu || pasid ||
+				     length - 1 > pmask - (iova & pmask) ||
+				     !(access & RWX) || (access & ~RWX) ||
+				     iova + (length - 1) > dev->dma_last ||
+				     atomic_load_explicit(&dev->stopped,
+							  memory_order_relaxed),
 			     0))
-		goto general;
-	if (atomic_load_explicit(&dev->stopped, memory_order_relaxed))
 		goto general;
 	tag = atomic_load_explicit(&dev->rid.tag, memory_order_acquire);
 	if (!kind_cached(tag_kind(tag)) ||
 	    atomic_load_explicit(&mmu->pending_safe, memory_order_acquire))
 		goto general;
 	epoch = atomic_load_explicit(&mmu->atc_epoch, memory_order_acquire);
-	if (!atc_lookup(&dev->atc, tag, 0, epoch, iova, &h) ||
-	    perm_check(tag, h.prot, access))
+	/* a privileged request or page is the general path's (perm_check) */
+	if (!atc_lookup(&dev->atc, mmu->atcf, atc_key(tag, 0), epoch, iova,
+			&h) ||
+	    ((access | h.prot) & IOAS_PROT_PRIV) || (access & ~h.prot & RWX))
 		goto general;
-	off = iova - h.page_iova;
-	if (length - 1 > ((1ull << h.size_lg2) - 1) - off)
-		goto general; /* spans pages */
 	atc_count_hit(&dev->atc);
-	out->pa = h.page_pa + off;
+	out->pa = h.page_pa + (iova & pmask);
 	out->length = length;
 	out->prot = h.prot;
 	return 0;

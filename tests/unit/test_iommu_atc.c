@@ -177,3 +177,115 @@ TEST(atc_stale_mode_serves_until_sync_only)
 	CHECK_EQ(xl(&e, 0x41000), RAM + 2 * PG);
 	env_fini(&e);
 }
+
+static void map_len(struct ioas_as *as, uint64_t iova, uint64_t len,
+		    uint64_t pa)
+{
+	struct ioas_map m = { .size = sizeof(m),
+			      .flags = IOAS_MAP_FIXED_IOVA | IOAS_MAP_PHYS,
+			      .prot = IOAS_PROT_READ | IOAS_PROT_WRITE,
+			      .iova = iova, .length = len, .addr = pa };
+
+	CHECK_OK(ioas_as_map(as, &m));
+}
+
+/* Warm iova into the ATC (walk, then IOTLB hit -> fill) and check the next
+ * translation of it is an ATC hit. */
+static void warm(struct env *e, uint64_t iova, uint64_t pa)
+{
+	uint64_t h0;
+
+	CHECK_EQ(xl(e, iova), pa);
+	CHECK_EQ(xl(e, iova), pa);
+	h0 = atc_hits(e);
+	CHECK_EQ(xl(e, iova), pa);
+	CHECK_EQ(atc_hits(e), h0 + 1);
+}
+
+/* An unmap empties the ATC entries of its own pages only: a device's other
+ * cached pages keep serving (the invalidation filter, atc.h). */
+TEST(atc_unmap_is_targeted)
+{
+	struct env e;
+	uint64_t h0;
+
+	env_init(&e, IOAS_INV_STRICT, 0);
+	map(e.as, 0x50000, RAM);
+	map(e.as, 0x51000, RAM + PG);
+	warm(&e, 0x50000, RAM);
+	warm(&e, 0x51000, RAM + PG);
+	CHECK_OK(ioas_as_unmap(e.as, 0x50000, 0x50fff, NULL));
+	h0 = atc_hits(&e);
+	CHECK_EQ(xl(&e, 0x51000), RAM + PG);
+	CHECK_EQ(atc_hits(&e), h0 + 1);
+	CHECK_EQ(xl(&e, 0x50000), UINT64_MAX);
+	/* the page comes back elsewhere: never the old translation */
+	map(e.as, 0x50000, RAM + 2 * PG);
+	CHECK_EQ(xl(&e, 0x50000), RAM + 2 * PG);
+	CHECK_EQ(xl(&e, 0x50000), RAM + 2 * PG);
+	env_fini(&e);
+}
+
+/* An unmap of more pages than the filter takes per call bumps the epoch:
+ * every entry goes, including pages outside the range. */
+TEST(atc_large_unmap_empties_everything)
+{
+	struct env e;
+	uint64_t h0;
+
+	env_init(&e, IOAS_INV_STRICT, 0);
+	map_len(e.as, 0x1000000, 128 * PG, RAM);
+	map(e.as, 0x60000, RAM + PG);
+	warm(&e, 0x1000000 + 5 * PG, RAM + 5 * PG);
+	warm(&e, 0x60000, RAM + PG);
+	CHECK_OK(ioas_as_unmap(e.as, 0x1000000, 0x1000000 + 128 * PG - 1, NULL));
+	h0 = atc_hits(&e);
+	CHECK_EQ(xl(&e, 0x60000), RAM + PG); /* walked again, not cached */
+	CHECK_EQ(atc_hits(&e), h0);
+	CHECK_EQ(xl(&e, 0x1000000 + 5 * PG), UINT64_MAX);
+	env_fini(&e);
+}
+
+/* An explicit invalidation of one 4 KiB page inside a larger IOTLB page
+ * empties that page's ATC entry; the others, still mapped the same, keep
+ * serving. */
+TEST(atc_invalidate_names_pages_not_iotlb_entries)
+{
+	struct env e;
+	uint64_t h0, base = 0x40000000;
+
+	env_init(&e, IOAS_INV_STRICT, 0);
+	map_len(e.as, base, 2ull << 20, 0); /* one 2 MiB block */
+	warm(&e, base + 3 * PG, 3 * PG);
+	warm(&e, base + 9 * PG, 9 * PG);
+	ioas_domain_invalidate(e.dom, IOAS_PASID_ANY, base + 3 * PG,
+			       base + 3 * PG + 7);
+	h0 = atc_hits(&e);
+	CHECK_EQ(xl(&e, base + 9 * PG), 9 * PG);
+	CHECK_EQ(atc_hits(&e), h0 + 1);
+	CHECK_EQ(xl(&e, base + 3 * PG), 3 * PG);
+	CHECK_EQ(atc_hits(&e), h0 + 1); /* a miss: walked again */
+	env_fini(&e);
+}
+
+/* atc_entries: a power of two up to 65536; 0 is the default. */
+TEST(atc_size_is_configurable_and_checked)
+{
+	struct env e;
+	struct ioas_iommu_dev_config dc = { .size = sizeof(dc), .id = 100,
+					    .group_id = 100 };
+	struct ioas_iommu_dev *d = NULL;
+
+	env_init(&e, IOAS_INV_STRICT, 0);
+	dc.atc_entries = 3;
+	CHECK_EQ(ioas_iommu_dev_add(e.mmu, &dc, &d), -EINVAL);
+	dc.atc_entries = 131072;
+	CHECK_EQ(ioas_iommu_dev_add(e.mmu, &dc, &d), -EINVAL);
+	dc.atc_entries = 1;
+	CHECK_OK(ioas_iommu_dev_add(e.mmu, &dc, &d));
+	ioas_iommu_dev_remove(d);
+	dc.atc_entries = 65536;
+	CHECK_OK(ioas_iommu_dev_add(e.mmu, &dc, &d));
+	ioas_iommu_dev_remove(d);
+	env_fini(&e);
+}

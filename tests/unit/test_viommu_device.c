@@ -897,6 +897,34 @@ TEST(translate_lengths)
 	fx_fini(&f);
 }
 
+/* MAP warms the endpoints' translation caches: the first DMA to every page
+ * of a new mapping (up to the prefetch bound) is served from the ATC, and
+ * an UNMAP takes exactly its pages away again. */
+TEST(map_prefetches_translations)
+{
+	struct fx f;
+	struct ioas_viommu_dma dma;
+	struct ioas_iommu_stats st0, st1;
+
+	fx_init(&f);
+	CHECK_EQ(viod_attach(f.d, 1, EP_PLAIN, 0), VIOMMU_S_OK);
+	CHECK_EQ(map(&f, 1, 0x10000, 0x17fff, 0x40000, MR | MW), VIOMMU_S_OK);
+	ioas_iommu_get_stats(ioas_viommu_iommu(f.v), &st0);
+	for (uint64_t p = 0; p < 8; p++) {
+		CHECK_OK(ioas_viommu_translate(f.v, EP_PLAIN,
+					       0x10000 + p * 0x1000 + 0x10, 8,
+					       W, &dma));
+		CHECK_EQ(dma.pa, 0x40000 + p * 0x1000 + 0x10);
+	}
+	ioas_iommu_get_stats(ioas_viommu_iommu(f.v), &st1);
+	CHECK_EQ(st1.atc_hits - st0.atc_hits, 8);
+	CHECK_EQ(st1.walks, st0.walks);
+	CHECK_EQ(viod_unmap(f.d, 1, 0x10000, 0x17fff), VIOMMU_S_OK);
+	CHECK_EQ(ioas_viommu_translate(f.v, EP_PLAIN, 0x13000, 8, R, &dma),
+		 -EFAULT);
+	fx_fini(&f);
+}
+
 /* ---- the event queue ------------------------------------------------------------------------ */
 
 TEST(fault_records)
