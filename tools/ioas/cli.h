@@ -41,6 +41,8 @@ struct replay_result {
 	uint64_t device_resets, system_resets;
 	uint64_t mappings_peak, bytes_peak;
 	uint64_t iova_min, iova_max;
+	/* the software IOMMU's caches, over the whole replay */
+	uint64_t atc_hits, iotlb_hits, iotlb_misses, walks;
 	double seconds;
 };
 

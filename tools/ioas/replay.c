@@ -863,6 +863,15 @@ static void rp_fini(struct rp *p)
 {
 	if (p->r->iova_min == UINT64_MAX)
 		p->r->iova_min = p->r->iova_max = 0;
+	if (p->d) {
+		struct ioas_iommu_stats st;
+
+		ioas_iommu_get_stats(ioas_viommu_iommu(vdev_dev(p->d)), &st);
+		p->r->atc_hits = st.atc_hits;
+		p->r->iotlb_hits = st.iotlb_hits;
+		p->r->iotlb_misses = st.iotlb_misses;
+		p->r->walks = st.walks;
+	}
 	vdev_destroy(p->d);
 	free(p->ep_bits);
 	free(p->ep_more);
@@ -978,6 +987,12 @@ static void print_summary(const char *path, const struct replay_opts *o,
 		printf("  IOVA         [0x%" PRIx64 ", 0x%" PRIx64 "] (%" PRIu64
 		       " KiB span)\n", r->iova_min, r->iova_max,
 		       (r->iova_max - r->iova_min + 1) >> 10);
+	printf("  caches       ATC hits %" PRIu64 " (%.1f%% of translated), IOTLB "
+	       "hits %" PRIu64 ", misses %" PRIu64 ", table walks %" PRIu64 "\n",
+	       r->atc_hits,
+	       r->translated ? 100.0 * (double)r->atc_hits /
+				       (double)r->translated : 0.0,
+	       r->iotlb_hits, r->iotlb_misses, r->walks);
 	printf("  time         %.3f s (%.2f M lines/s, %.2f M translations/s)\n",
 	       r->seconds, rate / 1e6,
 	       r->seconds > 0 ? (double)r->translations / r->seconds / 1e6 : 0);
@@ -1030,6 +1045,12 @@ static void print_json(const char *path, const struct replay_opts *o,
 	jw_u64(&j, "system_resets", r->system_resets);
 	jw_u64(&j, "mappings_peak", r->mappings_peak);
 	jw_u64(&j, "mapped_bytes_peak", r->bytes_peak);
+	jw_obj(&j, "caches");
+	jw_u64(&j, "atc_hits", r->atc_hits);
+	jw_u64(&j, "iotlb_hits", r->iotlb_hits);
+	jw_u64(&j, "iotlb_misses", r->iotlb_misses);
+	jw_u64(&j, "walks", r->walks);
+	jw_end(&j);
 	jw_hex(&j, "iova_min", r->iova_min);
 	jw_hex(&j, "iova_max", r->iova_max);
 	jw_dbl(&j, "seconds", r->seconds);
