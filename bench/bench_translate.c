@@ -26,6 +26,7 @@
 #define RAM_BASE 0x100000000ull
 #define RAM_LEN (64ull << 20)
 #define MISS_PAGES 16384u
+#define ROUNDS 10
 #ifndef IOAS_TRACE_DIR
 #define IOAS_TRACE_DIR "../shared/traces"
 #endif
@@ -168,14 +169,20 @@ static void bench_hit_miss(void)
 	}
 	(void)ioas_iommu_translate(e.mmu, e.dev, 0, 0x40000000, 64,
 				   IOAS_PROT_READ, &x);
-	t0 = now_ns();
-	for (uint64_t i = 0; i < n; i++) {
-		(void)ioas_iommu_translate(e.mmu, e.dev, 0,
-					   0x40000000 + (i & 0xfc0), 64,
-					   IOAS_PROT_READ, &x);
-		sink += x.pa;
+	/* best of ROUNDS: this VM's neighbours add +-30 % to any one run */
+	hit_ns = 1e30;
+	for (int r = 0; r < ROUNDS; r++) {
+		t0 = now_ns();
+		for (uint64_t i = 0; i < n / ROUNDS; i++) {
+			(void)ioas_iommu_translate(e.mmu, e.dev, 0,
+						   0x40000000 + (i & 0xfc0), 64,
+						   IOAS_PROT_READ, &x);
+			sink += x.pa;
+		}
+		t0 = (now_ns() - t0) / (double)(n / ROUNDS);
+		if (t0 < hit_ns)
+			hit_ns = t0;
 	}
-	hit_ns = (now_ns() - t0) / (double)n;
 	env_fini(&e);
 
 	/* misses: random pages among MISS_PAGES spread over a 4-level table

@@ -421,9 +421,36 @@ static void bench_trace(const char *dir, const char *name)
 	free(e.v);
 }
 
+/* For profilers: only the device replay of one trace, n times over. */
+static int profile(const char *dir, const char *name, int n, bool skip)
+{
+	char path[1024];
+	struct evs e;
+	uint64_t mism = 0;
+	double best = 1e30;
+
+	snprintf(path, sizeof(path), "%s/%s.trace.zst", dir, name);
+	if (load(path, &e))
+		return 1;
+	for (int i = 0; i < n; i++) {
+		double t = best_device(&e, skip, &mism);
+		if (t < best)
+			best = t;
+	}
+	printf("%s: best %.4f s (%s translations)\n", name, best,
+	       skip ? "without" : "with");
+	free(e.v);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : IOAS_TRACE_DIR;
+
+	/* bench_viommu DIR --profile NAME N [skip] */
+	if (argc > 4 && !strcmp(argv[2], "--profile"))
+		return profile(dir, argv[3], atoi(argv[4]),
+			       argc > 5 && !strcmp(argv[5], "skip"));
 
 	printf("bench_viommu: traces from %s (best of %d runs)\n", dir, REPS);
 	bench_trace(dir, "viommu-boot-strict");
