@@ -108,8 +108,8 @@ void inv_unmapped(struct ioas_domain *dom, uint64_t start, uint64_t last)
 	struct ioas_iommu *mmu = dom->mmu;
 
 	if (mmu->inv_mode == IOAS_INV_STRICT) {
-		iotlb_inv_range(mmu->tlb, dom->id, IOTLB_PASID_ANY, start, last,
-				&dom->gen);
+		iotlb_inv_range(mmu->tlb, dom->id, IOTLB_PASID_ANY, start,
+				last, &dom->gen);
 		iommu_tlb_changed_range(mmu, dom->id, start, last);
 		/* nested children cache stage-1 IOVAs: no range to match */
 		if (dom->children) {

@@ -257,9 +257,6 @@ static inline void iommu_tlb_changed(struct ioas_iommu *mmu)
 void iommu_tlb_changed_range(struct ioas_iommu *mmu, uint32_t dom,
 			     uint64_t start, uint64_t last);
 
-/* Warm the IOTLB with iova's translation in dom (PAGING or HOST), as a
- * hardware prefetch would; translate.c. Never fails. */
-void iommu_domain_prefetch(struct ioas_domain *dom, uint64_t iova);
 /* Warm dev's ATC with the 4 KiB pages of [iova, last] (at most max_pages)
  * that its RID binding maps now, as a device that is about to use a
  * buffer it was just given may ask for its translations ahead (PCIe ATS).

@@ -142,8 +142,9 @@ static int s2_xlate(void *opaque, uint64_t addr, uint64_t *out)
 	return c->xl.fault ? (int)c->xl.fault : IOAS_PT_FAULT_TRANSLATION;
 }
 
-/* A HOST domain: the run that holds iova, cached as the largest block
- * around iova that lies in the run and keeps the run's pa offset. */
+/* A HOST domain: the run that holds iova, cached as the largest block of
+ * 4 KiB, 2 MiB or 1 GiB around iova that lies in the run and keeps the
+ * run's pa offset. */
 static int walk_host(struct ioas_domain *dom, uint64_t iova, struct page_res *r,
 		     struct fault_info *f)
 {
@@ -167,6 +168,9 @@ static int walk_host(struct ioas_domain *dom, uint64_t iova, struct page_res *r,
 			break;
 		lg2++;
 	}
+	/* the page sizes hardware caches (4 KiB, 2 MiB, 1 GiB): a range
+	 * invalidation probes the IOTLB once per size the domain used */
+	lg2 = lg2 >= 30 ? 30 : lg2 >= 21 ? 21 : lg2 >= 12 ? 12 : lg2;
 	r->page_iova = iova & ~((1ull << lg2) - 1);
 	r->page_pa = r->page_iova + delta;
 	r->lg2 = lg2;
@@ -245,29 +249,6 @@ static int walk_dom(struct ioas_domain *dom, uint64_t iova, struct page_res *r,
 }
 
 /*
- * Prefetch: put the translation of iova into the IOTLB now, as a hardware
- * IOMMU may prefetch, so the first access after a map hits. A cache of a
- * valid translation, inserted under the generation protocol like a walk's:
- * an unmap racing it wins. Only domains whose IOTLB tag does not depend on
- * the PASID (PAGING, HOST). Never fails; a miss is simply not cached.
- */
-void iommu_domain_prefetch(struct ioas_domain *dom, uint64_t iova)
-{
-	struct fault_info f = { 0, 0, 0, 0, 0, 0 };
-	struct page_res r;
-	uint64_t gen;
-
-	if (dom->type != IOAS_DOMAIN_PAGING && dom->type != IOAS_DOMAIN_HOST)
-		return;
-	rd_lock(&dom->lock);
-	gen = atomic_load(&dom->gen);
-	if (!walk_dom(dom, iova, &r, &f))
-		iotlb_insert(dom->mmu->tlb, dom->id, 0, r.page_iova, r.page_pa,
-			     r.lg2, r.prot, &dom->gen, gen);
-	rw_unlock(&dom->lock);
-}
-
-/*
  * The ATC side of a prefetch: the pages come from walks under topo and
  * the domain's lock, so they are what the table maps now; epoch and
  * filter values are read before each walk, as on a translate.
@@ -327,6 +308,7 @@ out:
 
 struct slow {
 	struct ioas_iommu *mmu;
+	struct ioas_iommu_dev *dev;
 	struct ioas_domain *dom;
 	uint64_t tag;
 	uint32_t tp;      /* IOTLB pasid tag */
@@ -340,7 +322,7 @@ static int slow_page(struct slow *s, uint64_t iova, uint32_t access,
 {
 	struct ioas_domain *dom = s->dom;
 	struct iotlb_hit h;
-	uint64_t gen;
+	uint64_t gen, stamp;
 	bool use_tlb = true;
 
 	if (atomic_load_explicit(&s->mmu->pending_safe, memory_order_acquire) &&
@@ -357,11 +339,22 @@ static int slow_page(struct slow *s, uint64_t iova, uint32_t access,
 			return 0;
 	}
 	gen = atomic_load(&dom->gen);
+	stamp = atc_stamp(s->mmu->atcf,
+			  atomic_load_explicit(&s->mmu->atc_epoch,
+					       memory_order_acquire),
+			  dom->id, iova);
 	if (walk_dom(dom, iova, r, f))
 		return -EFAULT;
-	if (use_tlb)
+	if (use_tlb) {
 		iotlb_insert(s->mmu->tlb, dom->id, s->tp, r->page_iova,
 			     r->page_pa, r->lg2, r->prot, &dom->gen, gen);
+		/* and the device's ATC, as the IOTLB hit path would */
+		h.page_iova = r->page_iova;
+		h.page_pa = r->page_pa;
+		h.prot = r->prot;
+		h.size_lg2 = r->lg2;
+		atc_fill(&s->dev->atc, atc_key(s->tag, s->tp), stamp, iova, &h);
+	}
 	return 0;
 }
 
@@ -371,7 +364,7 @@ __attribute__((noinline)) static int translate_slow(struct ioas_iommu *mmu, stru
 			  struct fault_info *f, uint64_t *tag_out,
 			  uint64_t missed)
 {
-	struct slow s = { mmu, NULL, 0, 0, missed };
+	struct slow s = { mmu, dev, NULL, 0, 0, missed };
 	struct binding *b;
 	pthread_rwlock_t *tlock = NULL;
 	struct page_res r;
