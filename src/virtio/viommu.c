@@ -247,6 +247,24 @@ static void dom_free(struct ioas_viommu *v, struct vdom *d)
 	ctx_free(v->ctx, d, sizeof(*d));
 }
 
+/* A TCE table's window starts at bus address 0 and is as wide as its
+ * levels decode (the format's default is the 2 GiB SPAPR window): size it
+ * to the input range with 4 KiB level tables, up to the 5 levels TCE has
+ * (2^57 bytes); MAPs above that get S_RANGE. */
+static void tce_window(const struct ioas_viommu *v, struct ioas_pt_config *pt)
+{
+	uint32_t bits = v->in_last ? 64 - (uint32_t)__builtin_clzll(v->in_last)
+				   : 1;
+
+	if (bits > 12 + 5 * 9)
+		bits = 12 + 5 * 9;
+	if (bits < 12 + 9)
+		bits = 12 + 9;
+	pt->input_bits = bits;
+	pt->levels = (bits - 12 + 8) / 9;
+	pt->tce_level_lg2 = 12;
+}
+
 static int dom_new(struct ioas_viommu *v, uint32_t id, bool bypass,
 		   struct vdom **out)
 {
@@ -284,6 +302,8 @@ static int dom_new(struct ioas_viommu *v, uint32_t id, bool bypass,
 			dc.type = IOAS_DOMAIN_PAGING;
 			dc.pt.size = sizeof(dc.pt);
 			dc.pt.format = v->domain_format - IOAS_VIOMMU_FMT_PT_BASE;
+			if (dc.pt.format == IOAS_PT_FMT_TCE)
+				tce_window(v, &dc.pt);
 		}
 	}
 	ret = ioas_domain_create(v->mmu, &dc, &d->dom);
