@@ -11,7 +11,7 @@
  * Invalidation, without any list of which device caches what:
  *   - range invalidations (every unmap) bump the counters of an IOMMU-wide
  *     invalidation filter, one counter per hash of (domain id, 4 KiB
- *     page), after the IOTLB entries are cleared (atc_filter_bump);
+ *     page), after the IOTLB entries are cleared (iommu_tlb_changed_range);
  *   - everything else (whole domain, PASID, global, ranges larger than
  *     ATC_FILTER_MAX_PAGES) bumps one IOMMU-wide epoch instead;
  *   - an entry records the epoch plus its page's filter counter, read
@@ -24,6 +24,10 @@
  * A fill that raced an invalidation recorded the old value (the bump
  * follows the clearing; an acquire load of the new value would have made
  * the clearing visible to the lookup), so the entry is dead on arrival.
+ * (A translate compares with the epoch it read at its start, so a stamp
+ * can match across bumps that all happen during that very call: it then
+ * returns a translation that was valid at a moment inside the call, which
+ * is all a translate racing an unmap may expect.)
  *
  * Entries are seqlocked: lookups never write; a fill that finds the entry
  * busy simply skips.
