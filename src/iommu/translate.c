@@ -65,6 +65,15 @@ static inline uint64_t page_last(const struct page_res *r)
 	return r->page_iova + ((1ull << r->lg2) - 1);
 }
 
+/* A walked page as the caches take it. */
+static inline struct iotlb_hit page_hit(const struct page_res *r)
+{
+	struct iotlb_hit h = { .page_pa = r->page_pa, .page_iova = r->page_iova,
+			       .prot = r->prot, .size_lg2 = r->lg2 };
+
+	return h;
+}
+
 /* ---- walks --------------------------------------------------------------- */
 
 static void pt_fault_to(struct fault_info *f, const struct ioas_pt_xlate *xl,
@@ -260,7 +269,8 @@ void iommu_dev_prefetch(struct ioas_iommu_dev *dev, uint64_t iova,
 	struct fault_info f = { 0, 0, 0, 0, 0, 0 };
 	struct ioas_domain *dom;
 	struct page_res r;
-	uint64_t tag, cur = iova & ~(((uint64_t)1 << ATC_PAGE_LG2) - 1);
+	struct iotlb_hit h;
+	uint64_t tag, epoch = 0, cur = iova & ~(((uint64_t)1 << ATC_PAGE_LG2) - 1);
 
 	if (iova > last || !max_pages)
 		return;
@@ -274,32 +284,21 @@ void iommu_dev_prefetch(struct ioas_iommu_dev *dev, uint64_t iova,
 		return;
 	}
 	rd_lock(&dom->lock);
-	while (max_pages) {
-		uint64_t epoch = atomic_load_explicit(&mmu->atc_epoch,
-						      memory_order_acquire);
-		struct iotlb_hit h;
-
-		if (walk_dom(dom, cur, &r, &f))
-			break;
-		h.page_iova = r.page_iova;
-		h.page_pa = r.page_pa;
-		h.prot = r.prot;
-		h.size_lg2 = r.lg2;
-		/* every 4 KiB page of the walked page, in one go */
-		for (;;) {
-			atc_fill(&dev->atc, atc_key(tag, 0),
-				 atc_stamp(mmu->atcf, epoch, dom->id, cur), cur,
-				 &h);
-			max_pages--;
-			if (cur + (((uint64_t)1 << ATC_PAGE_LG2) - 1) >= last ||
-			    !max_pages)
-				goto out;
-			cur += (uint64_t)1 << ATC_PAGE_LG2;
-			if (cur > page_last(&r))
+	/* one walk per walked page, then each of its 4 KiB pages */
+	for (uint32_t n = 0; n < max_pages; n++) {
+		if (!n || cur > page_last(&r)) {
+			epoch = atomic_load_explicit(&mmu->atc_epoch,
+						     memory_order_acquire);
+			if (walk_dom(dom, cur, &r, &f))
 				break;
+			h = page_hit(&r);
 		}
+		atc_fill(&dev->atc, atc_key(tag, 0),
+			 atc_stamp(mmu->atcf, epoch, dom->id, cur), cur, &h);
+		if (cur + (((uint64_t)1 << ATC_PAGE_LG2) - 1) >= last)
+			break;
+		cur += (uint64_t)1 << ATC_PAGE_LG2;
 	}
-out:
 	rw_unlock(&dom->lock);
 	rw_unlock(&mmu->topo);
 }
@@ -349,10 +348,7 @@ static int slow_page(struct slow *s, uint64_t iova, uint32_t access,
 		iotlb_insert(s->mmu->tlb, dom->id, s->tp, r->page_iova,
 			     r->page_pa, r->lg2, r->prot, &dom->gen, gen);
 		/* and the device's ATC, as the IOTLB hit path would */
-		h.page_iova = r->page_iova;
-		h.page_pa = r->page_pa;
-		h.prot = r->prot;
-		h.size_lg2 = r->lg2;
+		h = page_hit(r);
 		atc_fill(&s->dev->atc, atc_key(s->tag, s->tp), stamp, iova, &h);
 	}
 	return 0;
@@ -711,12 +707,13 @@ translate_general(struct ioas_iommu *mmu, struct ioas_iommu_dev *dev,
 			if (atc_lookup(&dev->atc, mmu->atcf, atc_key(tag, tp),
 				       epoch, cur, &h)) {
 				atc_count_hit(&dev->atc);
-			} else if (st = atc_stamp(mmu->atcf, epoch, dom, cur),
-				   iotlb_lookup(mmu->tlb, dom, tp, cur, &h)) {
-				atc_fill(&dev->atc, atc_key(tag, tp), st, cur, &h);
 			} else {
-				missed = cur == iova ? iova : 1;
-				goto slow;
+				st = atc_stamp(mmu->atcf, epoch, dom, cur);
+				if (!iotlb_lookup(mmu->tlb, dom, tp, cur, &h)) {
+					missed = cur == iova ? iova : 1;
+					goto slow;
+				}
+				atc_fill(&dev->atc, atc_key(tag, tp), st, cur, &h);
 			}
 			if (perm_check(tag, h.prot, access))
 				goto slow;
