@@ -18,6 +18,8 @@
 
 #include <ioas/ctx.h>
 
+#include "bench_clock.h"
+
 #include "iommu/iotlb.h"
 
 #ifdef HAVE_GLIB
@@ -29,14 +31,6 @@
 #define IDX_MASK 4095u
 
 static volatile uint64_t sink;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static uint64_t rng_state = 0x243f6a8885a308d3ull;
 

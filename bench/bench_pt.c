@@ -14,15 +14,9 @@
 
 #include <ioas/pt.h>
 
+#include "bench_clock.h"
+
 #include "pt/pt.h"
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 struct fmt {
 	const char *name;

@@ -20,6 +20,8 @@
 
 #include <ioas/ioas.h>
 
+#include "bench_clock.h"
+
 #include "util/itree.h"
 
 #define PG 4096ull
@@ -33,14 +35,6 @@
 #define DEFAULT_TRACE IOAS_TRACE_DIR "/viommu-blk-strict.trace.zst"
 
 static volatile uint64_t sink;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 struct env {
 	struct ioas_ctx *ctx;

@@ -29,14 +29,6 @@
 
 #define REPS 5
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 struct evs {
 	struct tev *v;
 	size_t n, cap;
@@ -294,7 +286,7 @@ static double bl_run(const struct evs *e, bool translations, uint64_t *mism)
 	uint64_t bad = 0;
 
 	bl_init(&b);
-	t0 = now();
+	t0 = cli_now();
 	for (size_t i = 0; i < e->n; i++) {
 		const struct tev *x = &e->v[i];
 		uint64_t pa = 0;
@@ -343,7 +335,7 @@ static double bl_run(const struct evs *e, bool translations, uint64_t *mism)
 			break;
 		}
 	}
-	t0 = now() - t0;
+	t0 = cli_now() - t0;
 	bl_fini(&b);
 	*mism = bad;
 	return t0;
