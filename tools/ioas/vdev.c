@@ -116,6 +116,11 @@ struct ioas_phys *vdev_phys(const struct vdev *d)
 	return d->phys;
 }
 
+struct viod *vdev_driver(const struct vdev *d)
+{
+	return d->ready ? d->drv : NULL;
+}
+
 bool vdev_driver_ready(const struct vdev *d)
 {
 	return d->ready;

@@ -46,12 +46,16 @@ struct vdev_fault {
 };
 
 struct vdev;
+struct viod;
 
 /* Create the device (cfg->ops/opaque are replaced by the harness's). */
 int vdev_create(const struct ioas_viommu_config *cfg, struct vdev **out);
 void vdev_destroy(struct vdev *d);
 struct ioas_viommu *vdev_dev(const struct vdev *d);
 struct ioas_phys *vdev_phys(const struct vdev *d);
+/* The driver side (after vdev_driver_init), for callers that queue
+ * requests themselves (benchmarks batching requests per kick). */
+struct viod *vdev_driver(const struct vdev *d);
 
 /* Feature negotiation (everything offered that the driver knows), queue
  * setup, event buffers. Done on the first request when not done before. */
