@@ -392,6 +392,95 @@ IOAS_EXPORT int ioas_iommu_translate(struct ioas_iommu *mmu,
 				     uint32_t access,
 				     struct ioas_iommu_xlate *out);
 
+/* ---- a translation cache the caller holds ---------------------------------- */
+
+/*
+ * What a device model keeps of its recent translations, as a PCIe device
+ * keeps an ATC next to its DMA engine (ATS): a small direct-mapped cache of
+ * 4 KiB pages in the caller's memory, looked up inline, without a call, a
+ * lock or an atomic write. Every hit re-checks the entry against the
+ * IOMMU: its ATC epoch (attach, detach and replace of any device's RID
+ * binding, stopping a device, whole-domain, PASID and global
+ * invalidations) and the invalidation counter of the entry's page (unmaps
+ * and range invalidations, including safe deferred unmaps before their
+ * sync). So it never serves a translation that ioas_iommu_translate would
+ * no longer give, except what the hardware-faithful STALE mode lets stale
+ * IOTLB entries serve until the sync.
+ *
+ * Served from the cache: requests without PASID, without PRIV, inside one
+ * 4 KiB page, on a page that is not privileged-only. Everything else, and
+ * every miss, is ioas_iommu_translate (faults recorded as usual), whose
+ * answer refills the entry.
+ *
+ * A cache is used by one thread at a time (a miss writes it) and must not
+ * be used after its device is removed. Its fields are private; hits and
+ * misses may be read.
+ */
+#define IOAS_IOMMU_TCACHE_ENTRIES 32u /* power of two */
+
+struct ioas_iommu_tcache_entry {
+	uint64_t page;           /* 4 KiB-aligned IOVA */
+	uint64_t pa;             /* its physical address */
+	uint64_t stamp;          /* epoch + counter, read before the fill */
+	const uint64_t *counter; /* its page's invalidation counter */
+	uint32_t prot;           /* IOAS_PROT_*; 0 = empty */
+	uint32_t reserved;
+};
+
+struct ioas_iommu_tcache {
+	struct ioas_iommu *mmu;
+	struct ioas_iommu_dev *dev;
+	const uint64_t *epoch;   /* the IOMMU's ATC epoch */
+	uint64_t hits, misses;
+	struct ioas_iommu_tcache_entry e[IOAS_IOMMU_TCACHE_ENTRIES];
+};
+
+/* Empty cache c for dev of mmu. -EINVAL: NULL argument, dev of another
+ * IOMMU. */
+IOAS_EXPORT int ioas_iommu_tcache_init(struct ioas_iommu_tcache *c,
+				       struct ioas_iommu *mmu,
+				       struct ioas_iommu_dev *dev)
+	IOAS_WARN_UNUSED;
+
+/* The miss side of ioas_iommu_translate_cached: ioas_iommu_translate (pasid
+ * 0) and, when the answer may be cached, the entry's refill. Same returns
+ * as ioas_iommu_translate; -EINVAL for a cache not initialised. */
+IOAS_EXPORT int ioas_iommu_tcache_miss(struct ioas_iommu_tcache *c,
+				       uint64_t iova, uint64_t length,
+				       uint32_t access,
+				       struct ioas_iommu_xlate *out);
+
+/*
+ * ioas_iommu_translate(mmu, dev, 0, iova, length, access, out) of c's
+ * device, answered from c when it can be. Same returns.
+ */
+static inline int ioas_iommu_translate_cached(struct ioas_iommu_tcache *c,
+					      uint64_t iova, uint64_t length,
+					      uint32_t access,
+					      struct ioas_iommu_xlate *out)
+{
+	const struct ioas_iommu_tcache_entry *e =
+		&c->e[(iova >> 12) & (IOAS_IOMMU_TCACHE_ENTRIES - 1)];
+	uint64_t off = iova & 0xfff;
+
+	/* length - 1 wraps for 0. An access of no bits, of unknown bits or
+	 * PRIV is never served here (the general path judges it); an empty
+	 * entry grants nothing. */
+	if (length - 1 <= 0xfff - off && e->page == iova - off && access &&
+	    !(access & ~(e->prot & (IOAS_PROT_READ | IOAS_PROT_WRITE |
+				    IOAS_PROT_EXEC))) &&
+	    __atomic_load_n(c->epoch, __ATOMIC_ACQUIRE) +
+			    __atomic_load_n(e->counter, __ATOMIC_ACQUIRE) ==
+		    e->stamp) {
+		c->hits++;
+		out->pa = e->pa + off;
+		out->length = length;
+		out->prot = e->prot;
+		return 0;
+	}
+	return ioas_iommu_tcache_miss(c, iova, length, access, out);
+}
+
 /* Deferred mode: process every queued invalidation, in order. Strict mode:
  * nothing to do. Never fails. */
 IOAS_EXPORT void ioas_iommu_sync(struct ioas_iommu *mmu);

@@ -13,7 +13,9 @@
  *     invalidation filter, one counter per hash of (domain id, 4 KiB
  *     page), after the IOTLB entries are cleared (iommu_tlb_changed_range);
  *   - everything else (whole domain, PASID, global, ranges larger than
- *     ATC_FILTER_MAX_PAGES) bumps one IOMMU-wide epoch instead;
+ *     ATC_FILTER_MAX_PAGES) bumps one IOMMU-wide epoch instead, and so do
+ *     RID binding changes and stopping a device (for the caches callers
+ *     hold, which check neither the binding nor the flag: tcache.c);
  *   - an entry records the epoch plus its page's filter counter, read
  *     BEFORE the IOTLB lookup or walk that produced it, and the binding tag
  *     (domain id, kind, flags) and PASID it was filled under;

@@ -561,6 +561,9 @@ void group_set_binding(struct ioas_iommu_group *grp, struct ioas_domain *dom)
 		d->rid.dom = dom;
 		atomic_store_explicit(&d->rid.tag, tag, memory_order_release);
 	}
+	/* after the stores: caller-held caches check the epoch, not the
+	 * binding (tcache.c) */
+	iommu_tlb_changed(grp->mmu);
 }
 
 /* Page-size compatibility of every device of grp with dom. */

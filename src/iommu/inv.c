@@ -8,8 +8,11 @@
  * pending_safe is non-zero and translate's IOTLB hit path defers to the
  * slow path, which treats a hit inside a pending range of the domain as a
  * miss (the table is already cleared, so the walk gives the truth). A hit
- * outside every pending range is served. Hardware-faithful mode (STALE)
- * does not divert: stale entries serve until the queue is processed.
+ * outside every pending range is served. The unmapped pages' ATC entries
+ * end at once (their filter counters are bumped at the unmap, and again at
+ * the sync), since caller-held caches do not look at pending_safe.
+ * Hardware-faithful mode (STALE) does not divert: stale entries serve
+ * until the queue is processed.
  *
  * Every unmap bumps the domain generation at once, in both modes, so a
  * walk that raced the unmap never inserts what it read.
@@ -128,6 +131,13 @@ void inv_unmapped(struct ioas_domain *dom, uint64_t start, uint64_t last)
 		q_push(mmu, c, IOTLB_PASID_ANY, 0, UINT64_MAX);
 	}
 	pthread_mutex_unlock(&mmu->q_lock);
+	/* Safe mode: the pages' ATC entries, which skip the pending check
+	 * (caller-held caches), end now; the IOTLB's wait for the sync. */
+	if (!mmu->stale) {
+		iommu_tlb_changed_range(mmu, dom->id, start, last);
+		if (dom->children)
+			iommu_tlb_changed(mmu);
+	}
 }
 
 static bool entry_hits(const struct inv_entry *e, const struct ioas_domain *dom,

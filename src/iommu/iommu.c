@@ -385,6 +385,8 @@ bool ioas_iommu_dev_stopped(const struct ioas_iommu_dev *dev)
 void ioas_iommu_dev_stop(struct ioas_iommu_dev *dev)
 {
 	atomic_store(&dev->stopped, true);
+	/* caller-held caches check the epoch, not the flag */
+	iommu_tlb_changed(dev->mmu);
 }
 
 void ioas_iommu_dev_clear_stop(struct ioas_iommu_dev *dev)

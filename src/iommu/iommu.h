@@ -193,6 +193,15 @@ struct ioas_iommu {
 	_Atomic uint64_t walks;
 };
 
+#define RWX (IOAS_PROT_READ | IOAS_PROT_WRITE | IOAS_PROT_EXEC)
+
+/* Domain kinds whose translations the IOTLB and the ATCs keep. */
+static inline bool kind_cached(uint32_t kind)
+{
+	return kind == IOAS_DOMAIN_PAGING || kind == IOAS_DOMAIN_NESTED ||
+	       kind == IOAS_DOMAIN_SVA || kind == IOAS_DOMAIN_HOST;
+}
+
 static inline uint32_t tag_kind(uint64_t tag)
 {
 	return (uint32_t)(tag & BK_MASK);

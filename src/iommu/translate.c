@@ -17,7 +17,6 @@
 
 #include "iommu.h"
 
-#define RWX (IOAS_PROT_READ | IOAS_PROT_WRITE | IOAS_PROT_EXEC)
 #define PR_PENDING 0
 #define PR_DELIVERED 1
 #define PR_INVALID 2
@@ -32,12 +31,6 @@ struct fault_info {
 	uint32_t reason, stage, flags, pt_fault, level;
 	uint64_t stage_addr;
 };
-
-static inline bool kind_cached(uint32_t kind)
-{
-	return kind == IOAS_DOMAIN_PAGING || kind == IOAS_DOMAIN_NESTED ||
-	       kind == IOAS_DOMAIN_SVA || kind == IOAS_DOMAIN_HOST;
-}
 
 /* IOTLB PASID tag: a stage-1 table (NESTED, SVA) is tagged with the PASID
  * it serves, a paging domain's translations are the same for all. */
@@ -583,8 +576,9 @@ static void record_fault(struct ioas_iommu *mmu, struct ioas_iommu_dev *dev,
 	} else {
 		mmu->fault_overflow++;
 	}
-	if (dev->flags & IOAS_DEV_F_STOP_ON_FAULT)
-		atomic_store(&dev->stopped, true);
+	if ((dev->flags & IOAS_DEV_F_STOP_ON_FAULT) &&
+	    !atomic_exchange(&dev->stopped, true))
+		iommu_tlb_changed(mmu); /* as ioas_iommu_dev_stop */
 	pthread_mutex_unlock(&mmu->fault_lock);
 	if (mmu->fault_cb)
 		mmu->fault_cb(mmu->fault_opaque, fr);

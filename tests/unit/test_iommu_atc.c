@@ -3,7 +3,9 @@
  * The per-device translation cache (ATC) in front of the IOTLB: it must
  * serve repeated translations, and every event that changes what a device
  * may reach must empty it at once: unmap (strict), sync (deferred), the
- * pending window of safe deferred mode, domain replace and detach.
+ * pending window of safe deferred mode, domain replace and detach. The
+ * same for the cache a caller holds (ioas_iommu_translate_cached), which
+ * also follows stopping the device.
  */
 #include "test.h"
 
@@ -287,5 +289,169 @@ TEST(atc_size_is_configurable_and_checked)
 	dc.atc_entries = 65536;
 	CHECK_OK(ioas_iommu_dev_add(e.mmu, &dc, &d));
 	ioas_iommu_dev_remove(d);
+	env_fini(&e);
+}
+
+/* ---- the caller-held cache (ioas_iommu_translate_cached) ---------------- */
+
+/* pa of iova through c, or UINT64_MAX when the access faults */
+static uint64_t cxl(struct ioas_iommu_tcache *c, uint64_t iova, uint32_t acc)
+{
+	struct ioas_iommu_xlate x;
+	int ret = ioas_iommu_translate_cached(c, iova, 8, acc, &x);
+
+	if (ret == -EFAULT)
+		return UINT64_MAX;
+	CHECK_OK(ret);
+	CHECK_EQ(x.length, 8);
+	return x.pa;
+}
+
+TEST(tcache_serves_repeats_and_follows_unmap_replace_detach)
+{
+	struct ioas_iommu_tcache c;
+	struct ioas_iommu_group *g;
+	struct env e;
+
+	env_init(&e, IOAS_INV_STRICT, 0);
+	g = ioas_iommu_dev_group(e.dev);
+	CHECK_OK(ioas_iommu_tcache_init(&c, e.mmu, e.dev));
+	map(e.as, 0x10000, RAM);
+	map(e.as, 0x11000, RAM + PG);
+	map(e.as2, 0x10000, RAM + 5 * PG);
+	CHECK_EQ(cxl(&c, 0x10008, IOAS_PROT_READ), RAM + 8);
+	CHECK_EQ(cxl(&c, 0x11008, IOAS_PROT_WRITE), RAM + PG + 8);
+	CHECK_EQ(c.hits, 0);
+	for (int i = 0; i < 10; i++)
+		CHECK_EQ(cxl(&c, 0x10000 + (uint64_t)i * 8, IOAS_PROT_READ),
+			 RAM + (uint64_t)i * 8);
+	CHECK_EQ(c.hits, 10);
+	/* unmap: this page faults at once, the other still hits */
+	CHECK_OK(ioas_as_unmap(e.as, 0x10000, 0x10fff, NULL));
+	CHECK_EQ(cxl(&c, 0x10008, IOAS_PROT_READ), UINT64_MAX);
+	CHECK_EQ(cxl(&c, 0x11010, IOAS_PROT_READ), RAM + PG + 0x10);
+	CHECK_EQ(c.hits, 11);
+	/* replace: the other space's translation, never the old one */
+	CHECK_OK(ioas_iommu_group_replace(g, e.dom2));
+	CHECK_EQ(cxl(&c, 0x11010, IOAS_PROT_READ), UINT64_MAX);
+	CHECK_EQ(cxl(&c, 0x10010, IOAS_PROT_READ), RAM + 5 * PG + 0x10);
+	CHECK_EQ(cxl(&c, 0x10010, IOAS_PROT_READ), RAM + 5 * PG + 0x10);
+	CHECK_EQ(c.hits, 12);
+	ioas_iommu_group_detach(g);
+	CHECK_EQ(cxl(&c, 0x10010, IOAS_PROT_READ), UINT64_MAX);
+	env_fini(&e);
+}
+
+/* Whatever the cache cannot judge goes to ioas_iommu_translate: the same
+ * returns, and no hit. */
+TEST(tcache_leaves_the_rest_to_translate)
+{
+	struct ioas_iommu_tcache c;
+	struct ioas_iommu_xlate x, y;
+	struct ioas_map m = { .size = sizeof(m),
+			      .flags = IOAS_MAP_FIXED_IOVA | IOAS_MAP_PHYS,
+			      .prot = IOAS_PROT_READ, .iova = 0x20000,
+			      .length = 2 * PG, .addr = RAM + 2 * PG };
+	static const uint32_t acc[] = { 0, IOAS_PROT_PRIV,
+					IOAS_PROT_READ | IOAS_PROT_PRIV,
+					IOAS_PROT_READ | IOAS_PROT_MMIO, 1u << 7,
+					IOAS_PROT_WRITE };
+	struct env e, e2;
+
+	env_init(&e, IOAS_INV_STRICT, 0);
+	env_init(&e2, IOAS_INV_STRICT, 0);
+	CHECK_EQ(ioas_iommu_tcache_init(NULL, e.mmu, e.dev), -EINVAL);
+	CHECK_EQ(ioas_iommu_tcache_init(&c, e.mmu, NULL), -EINVAL);
+	CHECK_EQ(ioas_iommu_tcache_init(&c, e2.mmu, e.dev), -EINVAL);
+	CHECK_OK(ioas_iommu_tcache_init(&c, e.mmu, e.dev));
+	CHECK_OK(ioas_as_map(e.as, &m));
+	CHECK_EQ(cxl(&c, 0x20008, IOAS_PROT_READ), RAM + 2 * PG + 8);
+	CHECK_EQ(cxl(&c, 0x20008, IOAS_PROT_READ), RAM + 2 * PG + 8);
+	CHECK_EQ(c.hits, 1);
+	for (size_t i = 0; i < sizeof(acc) / sizeof(acc[0]); i++) {
+		int r1 = ioas_iommu_translate_cached(&c, 0x20008, 8, acc[i], &x);
+		int r2 = ioas_iommu_translate(e.mmu, e.dev, 0, 0x20008, 8,
+					      acc[i], &y);
+
+		CHECK_EQ(r1, r2);
+		if (r1 == 0)
+			CHECK_EQ(x.pa, y.pa);
+		if (r1 == -EFAULT)
+			CHECK_EQ(x.fault.reason, y.fault.reason);
+	}
+	CHECK_EQ(c.hits, 1);
+	/* length 0, across the page: the general answer */
+	CHECK_EQ(ioas_iommu_translate_cached(&c, 0x20008, 0, IOAS_PROT_READ, &x),
+		 -EINVAL);
+	CHECK_OK(ioas_iommu_translate_cached(&c, 0x20ff8, 16, IOAS_PROT_READ,
+					     &x));
+	CHECK_EQ(x.pa, RAM + 2 * PG + 0xff8);
+	CHECK_EQ(x.length, 16);
+	CHECK_EQ(c.hits, 1);
+	env_fini(&e2);
+	env_fini(&e);
+}
+
+/* Stopping the device (by hand or by a fault with STOP_ON_FAULT) ends
+ * every cached translation of it. */
+TEST(tcache_follows_stop)
+{
+	struct ioas_iommu_dev_config dc = { .size = sizeof(dc), .id = 9,
+					    .group_id = 9,
+					    .flags = IOAS_DEV_F_STOP_ON_FAULT };
+	struct ioas_iommu_tcache c, c2;
+	struct ioas_iommu_dev *d2;
+	struct env e;
+
+	env_init(&e, IOAS_INV_STRICT, 0);
+	CHECK_OK(ioas_iommu_dev_add(e.mmu, &dc, &d2));
+	CHECK_OK(ioas_iommu_group_attach(ioas_iommu_dev_group(d2), e.dom));
+	CHECK_OK(ioas_iommu_tcache_init(&c, e.mmu, e.dev));
+	CHECK_OK(ioas_iommu_tcache_init(&c2, e.mmu, d2));
+	map(e.as, 0x10000, RAM);
+	CHECK_EQ(cxl(&c, 0x10008, IOAS_PROT_READ), RAM + 8);
+	CHECK_EQ(cxl(&c, 0x10008, IOAS_PROT_READ), RAM + 8);
+	CHECK_EQ(c.hits, 1);
+	ioas_iommu_dev_stop(e.dev);
+	CHECK_EQ(cxl(&c, 0x10008, IOAS_PROT_READ), UINT64_MAX);
+	ioas_iommu_dev_clear_stop(e.dev);
+	CHECK_EQ(cxl(&c, 0x10008, IOAS_PROT_READ), RAM + 8);
+	/* d2 faults elsewhere: stopped, its cached page no longer served */
+	CHECK_EQ(cxl(&c2, 0x10008, IOAS_PROT_READ), RAM + 8);
+	CHECK_EQ(cxl(&c2, 0x30000, IOAS_PROT_READ), UINT64_MAX);
+	CHECK(ioas_iommu_dev_stopped(d2));
+	CHECK_EQ(cxl(&c2, 0x10008, IOAS_PROT_READ), UINT64_MAX);
+	CHECK_EQ(c2.hits, 0);
+	env_fini(&e);
+}
+
+/* Safe deferred mode: an unmapped page is not served before the sync;
+ * STALE mode serves it until the sync, as its IOTLB does, and never after. */
+TEST(tcache_deferred_modes)
+{
+	struct ioas_iommu_tcache c;
+	struct env e;
+
+	env_init(&e, IOAS_INV_DEFERRED, 0);
+	CHECK_OK(ioas_iommu_tcache_init(&c, e.mmu, e.dev));
+	map(e.as, 0x10000, RAM);
+	CHECK_EQ(cxl(&c, 0x10008, IOAS_PROT_READ), RAM + 8);
+	CHECK_EQ(cxl(&c, 0x10008, IOAS_PROT_READ), RAM + 8);
+	CHECK_EQ(c.hits, 1);
+	CHECK_OK(ioas_as_unmap(e.as, 0x10000, 0x10fff, NULL));
+	CHECK_EQ(cxl(&c, 0x10008, IOAS_PROT_READ), UINT64_MAX);
+	ioas_iommu_sync(e.mmu);
+	CHECK_EQ(cxl(&c, 0x10008, IOAS_PROT_READ), UINT64_MAX);
+	env_fini(&e);
+
+	env_init(&e, IOAS_INV_DEFERRED, IOAS_IOMMU_F_STALE);
+	CHECK_OK(ioas_iommu_tcache_init(&c, e.mmu, e.dev));
+	map(e.as, 0x10000, RAM);
+	CHECK_EQ(cxl(&c, 0x10008, IOAS_PROT_READ), RAM + 8);
+	CHECK_OK(ioas_as_unmap(e.as, 0x10000, 0x10fff, NULL));
+	CHECK_EQ(cxl(&c, 0x10008, IOAS_PROT_READ), RAM + 8); /* stale */
+	CHECK_EQ(c.hits, 1);
+	ioas_iommu_sync(e.mmu);
+	CHECK_EQ(cxl(&c, 0x10008, IOAS_PROT_READ), UINT64_MAX);
 	env_fini(&e);
 }

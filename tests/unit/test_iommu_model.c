@@ -68,6 +68,8 @@ struct world {
 	struct ioas_iommu_dev *dev[NDEV];
 	struct ioas_iommu_group *grp[3];
 	struct ioas_domain *dom[NDOM];
+	/* caller-held translation caches: half the PASID-0 translates */
+	struct ioas_iommu_tcache tc[NDEV];
 };
 
 static void world_init(struct world *w, uint32_t mode, uint32_t flags)
@@ -103,6 +105,7 @@ static void world_init(struct world *w, uint32_t mode, uint32_t flags)
 			dc.nr_resv = 1;
 		}
 		CHECK_OK(ioas_iommu_dev_add(w->mmu, &dc, &w->dev[i]));
+		CHECK_OK(ioas_iommu_tcache_init(&w->tc[i], w->mmu, w->dev[i]));
 		w->grp[dev_grp[i]] = ioas_iommu_dev_group(w->dev[i]);
 	}
 	for (int d = 0; d < NDOM; d++) {
@@ -284,7 +287,17 @@ static void op_translate(struct world *w, struct model *m, struct test_rng *rng,
 	d = pasid == 0 ? m->grp_dom[dev_grp[i]]
 	    : pasid < NPASID ? m->pasid_dom[i][pasid]
 			     : -1;
-	r = ioas_iommu_translate(w->mmu, w->dev[i], pasid, iova, len, acc, &x);
+	/* the cache serves single pages, and hits pages used again before
+	 * they change: a hot set of 32 pages (one per entry) */
+	if (test_rng_below(rng, 2))
+		len = 1 + test_rng_below(rng, PG - iova % PG);
+	if (pasid == 0 && test_rng_below(rng, 2)) {
+		if (test_rng_below(rng, 4))
+			iova %= IOAS_IOMMU_TCACHE_ENTRIES * PG;
+		r = ioas_iommu_translate_cached(&w->tc[i], iova, len, acc, &x);
+	} else
+		r = ioas_iommu_translate(w->mmu, w->dev[i], pasid, iova, len,
+					 acc, &x);
 	if (d < 0) {
 		want_reason = pasid ? IOAS_FAULT_PASID_NOT_PRESENT
 				    : IOAS_FAULT_NOT_ATTACHED;
@@ -352,6 +365,7 @@ static void op_translate(struct world *w, struct model *m, struct test_rng *rng,
 static void run(uint32_t mode, uint32_t flags, uint64_t steps, uint64_t seed)
 {
 	bool stale_mode = (flags & IOAS_IOMMU_F_STALE) != 0;
+	uint64_t tc_hits = 0, tc_misses = 0;
 	struct test_rng rng;
 	struct world w;
 	struct model *m = calloc(1, sizeof(*m));
@@ -380,14 +394,31 @@ static void run(uint32_t mode, uint32_t flags, uint64_t steps, uint64_t seed)
 			ioas_iommu_sync(w.mmu);
 			for (int s = 0; s < 2; s++)
 				memset(m->s[s].stale, 0, sizeof(m->s[s].stale));
-		} else
+		} else if (k < 70) {
 			op_translate(&w, m, &rng, stale_mode);
+		} else {
+			/* the same request twice, as devices repeat theirs:
+			 * the second one is what a cache hit must get right */
+			struct test_rng again = rng;
+
+			op_translate(&w, m, &rng, stale_mode);
+			op_translate(&w, m, &again, stale_mode);
+		}
+	}
+	for (int i = 0; i < NDEV; i++) {
+		tc_hits += w.tc[i].hits;
+		tc_misses += w.tc[i].misses;
 	}
 	world_fini(&w);
 	free(m);
-	test_note("%llu steps: %llu translated, %llu faults, %llu stale served",
+	test_note("%llu steps: %llu translated, %llu faults, %llu stale served; "
+		  "caller caches %llu hits, %llu misses",
 		  (unsigned long long)steps, (unsigned long long)n_ok,
-		  (unsigned long long)n_fault, (unsigned long long)n_stale);
+		  (unsigned long long)n_fault, (unsigned long long)n_stale,
+		  (unsigned long long)tc_hits, (unsigned long long)tc_misses);
+	/* the caches did serve (most translates fault, and every attach or
+	 * replace empties them) */
+	CHECK(tc_hits > steps / 1000);
 	/* the mix reaches every outcome */
 	CHECK(n_ok > steps / 20 && n_fault > steps / 20);
 	if (stale_mode && steps >= 10000)

@@ -4,8 +4,10 @@
  * the address space and another replaces the group's domain (two formats
  * mirroring the same space) and attaches/detaches a PASID. Every answer
  * must be a translation the slot has had (never another slot's memory,
- * never garbage); after the writers stop, every answer is exact. Run it
- * under ThreadSanitizer: CC=clang cmake -DIOAS_TSAN=ON.
+ * never garbage); after the writers stop, every answer is exact. Half the
+ * readers' PASID-0 requests go through a cache each reader holds
+ * (ioas_iommu_translate_cached), and so do the mapping thread's own checks.
+ * Run it under ThreadSanitizer: CC=clang cmake -DIOAS_TSAN=ON.
  */
 #include "test.h"
 
@@ -34,7 +36,7 @@ struct shared {
 	struct ioas_iommu *mmu;
 	struct ioas_iommu_dev *dev;
 	_Atomic bool stop;
-	_Atomic uint64_t ok, faults;
+	_Atomic uint64_t ok, faults, cached_hits;
 	_Atomic int bad;
 };
 
@@ -51,7 +53,10 @@ static void *reader(void *arg)
 {
 	struct shared *sh = arg;
 	uint64_t x = (uint64_t)(uintptr_t)&x | 1;
+	struct ioas_iommu_tcache *tc = malloc(sizeof(*tc));
 
+	CHECK(tc);
+	CHECK_OK(ioas_iommu_tcache_init(tc, sh->mmu, sh->dev));
 	while (!atomic_load(&sh->stop)) {
 		struct ioas_iommu_xlate xl;
 		uint64_t iova;
@@ -63,8 +68,12 @@ static void *reader(void *arg)
 		x ^= x << 17;
 		iova = (x >> 8) % (SLOTS * PG);
 		pasid = (x >> 40) & 1;
-		r = ioas_iommu_translate(sh->mmu, sh->dev, pasid, iova, 8,
-					 IOAS_PROT_READ, &xl);
+		if (!pasid && (x >> 41 & 1))
+			r = ioas_iommu_translate_cached(tc, iova, 8,
+							IOAS_PROT_READ, &xl);
+		else
+			r = ioas_iommu_translate(sh->mmu, sh->dev, pasid, iova,
+						 8, IOAS_PROT_READ, &xl);
 		if (r == 0) {
 			if (!pa_valid(iova, xl.pa) || !xl.length ||
 			    xl.length > 8 ||
@@ -86,6 +95,8 @@ static void *reader(void *arg)
 				;
 		}
 	}
+	atomic_fetch_add(&sh->cached_hits, tc->hits);
+	free(tc);
 	return NULL;
 }
 
@@ -131,6 +142,7 @@ static void stress(uint32_t mode)
 	struct ioas_as *as;
 	struct shared sh;
 	struct switcher sw;
+	struct ioas_iommu_tcache *tc;
 	pthread_t th[READERS], swt;
 	bool mapped[SLOTS] = { false };
 	uint64_t rounds = SANITIZED ? 20000 : 200000, x = 88172645463325252ull;
@@ -144,6 +156,9 @@ static void stress(uint32_t mode)
 	CHECK_OK(ioas_as_create(mm, &ac, &as));
 	CHECK_OK(ioas_iommu_create(ctx, phys, &ic, &sh.mmu));
 	CHECK_OK(ioas_iommu_dev_add(sh.mmu, &dc, &sh.dev));
+	tc = malloc(sizeof(*tc));
+	CHECK(tc);
+	CHECK_OK(ioas_iommu_tcache_init(tc, sh.mmu, sh.dev));
 	sw.sh = &sh;
 	sw.grp = ioas_iommu_dev_group(sh.dev);
 	sw.rounds = rounds / 20;
@@ -185,6 +200,20 @@ static void stress(uint32_t mode)
 			CHECK_OK(ioas_as_map(as, &m));
 			mapped[slot] = true;
 		}
+		/* this thread's own cache: what it just unmapped is gone */
+		{
+			struct ioas_iommu_xlate xl;
+			int cr = ioas_iommu_translate_cached(tc, slot * PG + 8,
+							     8, IOAS_PROT_READ,
+							     &xl);
+
+			if (mapped[slot])
+				CHECK(cr == -EFAULT ||
+				      (cr == 0 &&
+				       pa_valid(slot * PG + 8, xl.pa)));
+			else
+				CHECK_ERR(cr, -EFAULT);
+		}
 		if (mode == IOAS_INV_DEFERRED && (x >> 20) % 16 == 0)
 			ioas_iommu_sync(sh.mmu);
 	}
@@ -194,8 +223,9 @@ static void stress(uint32_t mode)
 		CHECK(pthread_join(th[i], NULL) == 0);
 	CHECK_EQ(atomic_load(&sh.bad), 0);
 	CHECK(atomic_load(&sh.ok) > 0);
-	test_note("%llu translations, %llu faults",
+	test_note("%llu translations (%llu from readers' caches), %llu faults",
 		  (unsigned long long)atomic_load(&sh.ok),
+		  (unsigned long long)atomic_load(&sh.cached_hits),
 		  (unsigned long long)atomic_load(&sh.faults));
 	/* quiescent: exact */
 	ioas_iommu_sync(sh.mmu);
@@ -204,15 +234,22 @@ static void stress(uint32_t mode)
 		uint64_t pa;
 		int rr = ioas_iommu_translate(sh.mmu, sh.dev, 0, slot * PG, 1,
 					      IOAS_PROT_READ, &xl);
+		struct ioas_iommu_xlate cx;
+		int cr = ioas_iommu_translate_cached(tc, slot * PG, 1,
+						     IOAS_PROT_READ, &cx);
 
 		if (mapped[slot]) {
 			CHECK_OK(rr);
+			CHECK_OK(cr);
 			CHECK_EQ(ioas_as_lookup(as, slot * PG, &pa, NULL), PG);
 			CHECK_EQ(xl.pa, pa);
+			CHECK_EQ(cx.pa, pa);
 		} else {
 			CHECK_ERR(rr, -EFAULT);
+			CHECK_ERR(cr, -EFAULT);
 		}
 	}
+	free(tc);
 	ioas_iommu_destroy(sh.mmu);
 	ioas_as_destroy(as);
 	ioas_mm_destroy(mm);

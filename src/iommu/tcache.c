@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The translation cache a caller holds (include/ioas/iommu.h): its miss
+ * side. An entry records what a lookup re-checks on every hit, read BEFORE
+ * the translate whose answer it keeps: the epoch plus the filter counter
+ * of its page, as the device's own ATC does (atc.h). So an invalidation
+ * that completes while the translate runs leaves the entry dead on
+ * arrival, and the race argument is the ATC's.
+ *
+ * The lookup does not compare the binding: every RID binding change bumps
+ * the epoch after storing the new binding word (group_set_binding). The
+ * fill reads the word before the epoch and again after the translate and
+ * keeps the answer only when both reads agree, so the counter it recorded
+ * is the one of the domain that answered, or a binding change completes
+ * after the epoch read and the entry is dead on arrival.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "iommu.h"
+
+/* An _Atomic uint64_t is a uint64_t in memory (lock-free on gcc and clang);
+ * the inline lookup reads it with __atomic_load_n. */
+_Static_assert(sizeof(_Atomic uint64_t) == sizeof(uint64_t) &&
+		       ATOMIC_LLONG_LOCK_FREE == 2,
+	       "the inline lookup needs plain 64-bit atomic words");
+
+static const uint64_t *word(_Atomic uint64_t *p)
+{
+	return (const uint64_t *)(uintptr_t)p;
+}
+
+int ioas_iommu_tcache_init(struct ioas_iommu_tcache *c, struct ioas_iommu *mmu,
+			   struct ioas_iommu_dev *dev)
+{
+	if (!c || !mmu || !dev || dev->mmu != mmu)
+		return -EINVAL;
+	memset(c, 0, sizeof(*c));
+	c->mmu = mmu;
+	c->dev = dev;
+	c->epoch = word(&mmu->atc_epoch);
+	return 0;
+}
+
+int ioas_iommu_tcache_miss(struct ioas_iommu_tcache *c, uint64_t iova,
+			   uint64_t length, uint32_t access,
+			   struct ioas_iommu_xlate *out)
+{
+	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
+	struct ioas_iommu_tcache_entry *e;
+	_Atomic uint64_t *counter = NULL;
+	uint64_t tag = 0, stamp = 0;
+	int ret;
+
+	if (!c || !c->dev)
+		return -EINVAL;
+	c->misses++;
+	/* what the lookup may serve: one page, plain access, a kind the
+	 * IOTLB keeps (translate judges the rest) */
+	if (length && length - 1 <= pmask - (iova & pmask) && (access & RWX) &&
+	    !(access & ~RWX)) {
+		tag = atomic_load_explicit(&c->dev->rid.tag,
+					   memory_order_acquire);
+		if (kind_cached(tag_kind(tag))) {
+			uint64_t epoch = atomic_load_explicit(
+				&c->mmu->atc_epoch, memory_order_acquire);
+
+			counter = atc_filter_slot(c->mmu->atcf, tag_dom(tag),
+						  iova);
+			stamp = epoch + atomic_load_explicit(
+						counter, memory_order_acquire);
+		}
+	}
+	ret = ioas_iommu_translate(c->mmu, c->dev, 0, iova, length, access,
+				   out);
+	if (ret || !counter || out->length != length ||
+	    (out->prot & IOAS_PROT_PRIV) ||
+	    atomic_load_explicit(&c->dev->rid.tag, memory_order_acquire) != tag)
+		return ret;
+	e = &c->e[(iova >> ATC_PAGE_LG2) & (IOAS_IOMMU_TCACHE_ENTRIES - 1)];
+	e->page = iova & ~pmask;
+	e->pa = out->pa - (iova & pmask);
+	e->stamp = stamp;
+	e->counter = word(counter);
+	e->prot = out->prot;
+	return 0;
+}
