@@ -213,9 +213,12 @@ void ioas_iommu_invalidate_all(struct ioas_iommu *mmu)
 		atomic_fetch_add(&d->gen, 1);
 	pthread_mutex_lock(&mmu->q_lock);
 	mmu->q_len = 0;
-	atomic_store(&mmu->pending_safe, 0);
 	iotlb_inv_all(mmu->tlb);
 	iommu_tlb_changed(mmu);
+	/* last: a translate that sees no pending entry must also see the
+	 * caches emptied, or it could serve what the dropped entries were
+	 * to invalidate */
+	atomic_store(&mmu->pending_safe, 0);
 	pthread_mutex_unlock(&mmu->q_lock);
 	rw_unlock(&mmu->topo);
 }
