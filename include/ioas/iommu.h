@@ -450,14 +450,12 @@ IOAS_EXPORT int ioas_iommu_tcache_miss(struct ioas_iommu_tcache *c,
 				       uint32_t access,
 				       struct ioas_iommu_xlate *out);
 
-/*
- * ioas_iommu_translate(mmu, dev, 0, iova, length, access, out) of c's
- * device, answered from c when it can be. Same returns.
- */
-static inline int ioas_iommu_translate_cached(struct ioas_iommu_tcache *c,
-					      uint64_t iova, uint64_t length,
-					      uint32_t access,
-					      struct ioas_iommu_xlate *out)
+/* The entry of c that answers an access of length bytes at iova, or NULL
+ * (a miss). Inline part of ioas_iommu_translate_cached; also used by
+ * ioas_viommu_translate_cached. */
+static inline const struct ioas_iommu_tcache_entry *
+ioas_iommu_tcache_lookup(struct ioas_iommu_tcache *c, uint64_t iova,
+			 uint64_t length, uint32_t access)
 {
 	const struct ioas_iommu_tcache_entry *e =
 		&c->e[(iova >> 12) & (IOAS_IOMMU_TCACHE_ENTRIES - 1)];
@@ -473,7 +471,25 @@ static inline int ioas_iommu_translate_cached(struct ioas_iommu_tcache *c,
 			    __atomic_load_n(e->counter, __ATOMIC_ACQUIRE) ==
 		    e->stamp) {
 		c->hits++;
-		out->pa = e->pa + off;
+		return e;
+	}
+	return 0;
+}
+
+/*
+ * ioas_iommu_translate(mmu, dev, 0, iova, length, access, out) of c's
+ * device, answered from c when it can be. Same returns.
+ */
+static inline int ioas_iommu_translate_cached(struct ioas_iommu_tcache *c,
+					      uint64_t iova, uint64_t length,
+					      uint32_t access,
+					      struct ioas_iommu_xlate *out)
+{
+	const struct ioas_iommu_tcache_entry *e =
+		ioas_iommu_tcache_lookup(c, iova, length, access);
+
+	if (e) {
+		out->pa = e->pa + (iova & 0xfff);
 		out->length = length;
 		out->prot = e->prot;
 		return 0;

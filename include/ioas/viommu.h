@@ -219,6 +219,55 @@ IOAS_EXPORT int ioas_viommu_translate(struct ioas_viommu *v, uint32_t ep,
 				      uint32_t access,
 				      struct ioas_viommu_dma *out);
 
+/*
+ * A translation cache an emulated device holds for its endpoint: the
+ * caller-held cache of the software IOMMU (ioas_iommu_translate_cached in
+ * iommu.h) in front of ioas_viommu_translate. Hits are inline; they never
+ * fault and are counted in c->c.hits, not in the device's statistics.
+ * Served from it: single-page accesses through the endpoint's domain
+ * mappings (never bypass, never an MSI region); everything else and every
+ * miss is ioas_viommu_translate, whose answer refills the entry. One
+ * thread at a time; valid until the device is destroyed (attach, detach,
+ * unmap and reset empty it as they must).
+ */
+struct ioas_viommu_tcache {
+	struct ioas_iommu_tcache c;
+	struct ioas_viommu *v;
+	uint32_t ep;
+	uint32_t reserved;
+};
+
+/* -EINVAL: NULL argument; -ENOENT: ep is not an endpoint of v. */
+IOAS_EXPORT int ioas_viommu_tcache_init(struct ioas_viommu_tcache *c,
+					struct ioas_viommu *v, uint32_t ep)
+	IOAS_WARN_UNUSED;
+/* The miss side: ioas_viommu_translate, then the refill. Its returns. */
+IOAS_EXPORT int ioas_viommu_tcache_miss(struct ioas_viommu_tcache *c,
+					uint64_t iova, uint64_t length,
+					uint32_t access,
+					struct ioas_viommu_dma *out);
+
+/* ioas_viommu_translate(c's device, c's endpoint, ...), answered from c
+ * when it can be. Same returns. */
+static inline int ioas_viommu_translate_cached(struct ioas_viommu_tcache *c,
+					       uint64_t iova, uint64_t length,
+					       uint32_t access,
+					       struct ioas_viommu_dma *out)
+{
+	const struct ioas_iommu_tcache_entry *e =
+		ioas_iommu_tcache_lookup(&c->c, iova, length, access);
+
+	if (e) {
+		out->pa = e->pa + (iova & 0xfff);
+		out->length = length;
+		out->prot = e->prot & (IOAS_PROT_READ | IOAS_PROT_WRITE |
+				       IOAS_PROT_EXEC);
+		out->flags = 0;
+		return 0;
+	}
+	return ioas_viommu_tcache_miss(c, iova, length, access, out);
+}
+
 struct ioas_viommu_stats {
 	uint64_t requests[6];     /* by type: [0] unknown, [1..5] ATTACH..PROBE */
 	uint64_t status[9];       /* by status code S_OK .. S_NOMEM */

@@ -266,6 +266,20 @@ static inline void iommu_tlb_changed(struct ioas_iommu *mmu)
 void iommu_tlb_changed_range(struct ioas_iommu *mmu, uint32_t dom,
 			     uint64_t start, uint64_t last);
 
+/* tcache.c: filling a caller-held cache entry around a translate (the
+ * virtio-iommu device's cached translate uses it too). begin, before the
+ * translate: false when its answer may not be cached; end, after a
+ * translate that answered the whole access with pa and prot: fills the
+ * entry unless the binding moved in between. */
+struct tcache_fill {
+	_Atomic uint64_t *counter;
+	uint64_t tag, stamp;
+};
+bool tcache_fill_begin(const struct ioas_iommu_tcache *c, uint64_t iova,
+		       uint64_t length, uint32_t access, struct tcache_fill *f);
+void tcache_fill_end(struct ioas_iommu_tcache *c, const struct tcache_fill *f,
+		     uint64_t iova, uint64_t pa, uint32_t prot);
+
 /* Warm dev's ATC with the 4 KiB pages of [iova, last] (at most max_pages)
  * that its RID binding maps now, as a device that is about to use a
  * buffer it was just given may ask for its translations ahead (PCIe ATS).

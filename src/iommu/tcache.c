@@ -42,46 +42,61 @@ int ioas_iommu_tcache_init(struct ioas_iommu_tcache *c, struct ioas_iommu *mmu,
 	return 0;
 }
 
+bool tcache_fill_begin(const struct ioas_iommu_tcache *c, uint64_t iova,
+		       uint64_t length, uint32_t access, struct tcache_fill *f)
+{
+	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
+	uint64_t epoch;
+
+	f->counter = NULL;
+	/* what the lookup may serve: one page, plain access, a kind the
+	 * IOTLB keeps (translate judges the rest) */
+	if (!length || length - 1 > pmask - (iova & pmask) ||
+	    !(access & RWX) || (access & ~RWX))
+		return false;
+	f->tag = atomic_load_explicit(&c->dev->rid.tag, memory_order_acquire);
+	if (!kind_cached(tag_kind(f->tag)))
+		return false;
+	epoch = atomic_load_explicit(&c->mmu->atc_epoch, memory_order_acquire);
+	f->counter = atc_filter_slot(c->mmu->atcf, tag_dom(f->tag), iova);
+	f->stamp = epoch + atomic_load_explicit(f->counter,
+						memory_order_acquire);
+	return true;
+}
+
+void tcache_fill_end(struct ioas_iommu_tcache *c, const struct tcache_fill *f,
+		     uint64_t iova, uint64_t pa, uint32_t prot)
+{
+	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
+	struct ioas_iommu_tcache_entry *e;
+
+	if (!f->counter || (prot & IOAS_PROT_PRIV) ||
+	    atomic_load_explicit(&c->dev->rid.tag, memory_order_acquire) !=
+		    f->tag)
+		return;
+	e = &c->e[(iova >> ATC_PAGE_LG2) & (IOAS_IOMMU_TCACHE_ENTRIES - 1)];
+	e->page = iova & ~pmask;
+	e->pa = pa - (iova & pmask);
+	e->stamp = f->stamp;
+	e->counter = word(f->counter);
+	e->prot = prot;
+}
+
 int ioas_iommu_tcache_miss(struct ioas_iommu_tcache *c, uint64_t iova,
 			   uint64_t length, uint32_t access,
 			   struct ioas_iommu_xlate *out)
 {
-	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
-	struct ioas_iommu_tcache_entry *e;
-	_Atomic uint64_t *counter = NULL;
-	uint64_t tag = 0, stamp = 0;
+	struct tcache_fill f;
+	bool fill;
 	int ret;
 
 	if (!c || !c->dev)
 		return -EINVAL;
 	c->misses++;
-	/* what the lookup may serve: one page, plain access, a kind the
-	 * IOTLB keeps (translate judges the rest) */
-	if (length && length - 1 <= pmask - (iova & pmask) && (access & RWX) &&
-	    !(access & ~RWX)) {
-		tag = atomic_load_explicit(&c->dev->rid.tag,
-					   memory_order_acquire);
-		if (kind_cached(tag_kind(tag))) {
-			uint64_t epoch = atomic_load_explicit(
-				&c->mmu->atc_epoch, memory_order_acquire);
-
-			counter = atc_filter_slot(c->mmu->atcf, tag_dom(tag),
-						  iova);
-			stamp = epoch + atomic_load_explicit(
-						counter, memory_order_acquire);
-		}
-	}
+	fill = tcache_fill_begin(c, iova, length, access, &f);
 	ret = ioas_iommu_translate(c->mmu, c->dev, 0, iova, length, access,
 				   out);
-	if (ret || !counter || out->length != length ||
-	    (out->prot & IOAS_PROT_PRIV) ||
-	    atomic_load_explicit(&c->dev->rid.tag, memory_order_acquire) != tag)
-		return ret;
-	e = &c->e[(iova >> ATC_PAGE_LG2) & (IOAS_IOMMU_TCACHE_ENTRIES - 1)];
-	e->page = iova & ~pmask;
-	e->pa = out->pa - (iova & pmask);
-	e->stamp = stamp;
-	e->counter = word(counter);
-	e->prot = out->prot;
-	return 0;
+	if (!ret && fill && out->length == length)
+		tcache_fill_end(c, &f, iova, out->pa, out->prot);
+	return ret;
 }

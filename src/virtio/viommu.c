@@ -841,6 +841,63 @@ int ioas_viommu_translate(struct ioas_viommu *v, uint32_t ep, uint64_t iova,
 	return ret;
 }
 
+/* ---- the cache an emulated device holds ------------------------------------------ */
+
+int ioas_viommu_tcache_init(struct ioas_viommu_tcache *c, struct ioas_viommu *v,
+			    uint32_t ep)
+{
+	struct vep *e;
+	int ret;
+
+	if (!c || !v)
+		return -EINVAL;
+	e = ep_find(v, ep);
+	if (!e)
+		return -ENOENT;
+	ret = ioas_iommu_tcache_init(&c->c, v->mmu, e->dev);
+	if (ret)
+		return ret;
+	c->v = v;
+	c->ep = ep;
+	c->reserved = 0;
+	return 0;
+}
+
+/* Does the 4 KiB page of iova touch an MSI region of ep (which passes
+ * untranslated, so the page's answers differ within it)? */
+static bool page_touches_msi(const struct vep *e, uint64_t iova)
+{
+	uint64_t first = iova & ~(uint64_t)0xfff, last = first + 0xfff;
+
+	for (uint32_t i = 0; i < e->nmsi; i++)
+		if (e->msi[i].start <= last && first <= e->msi[i].last)
+			return true;
+	return false;
+}
+
+int ioas_viommu_tcache_miss(struct ioas_viommu_tcache *c, uint64_t iova,
+			    uint64_t length, uint32_t access,
+			    struct ioas_viommu_dma *out)
+{
+	struct tcache_fill f;
+	bool fill;
+	int ret;
+
+	if (!c || !c->v)
+		return -EINVAL;
+	c->c.misses++;
+	/* the endpoint's binding is a table-backed domain before and after
+	 * (tcache_fill_end), and the answer is not a bypass: it came from
+	 * the domain's mappings */
+	fill = tcache_fill_begin(&c->c, iova, length, access, &f);
+	ret = ioas_viommu_translate(c->v, c->ep, iova, length, access, out);
+	if (!ret && fill && out->length == length &&
+	    !(out->flags & IOAS_VIOMMU_DMA_BYPASS) &&
+	    !page_touches_msi(ep_find(c->v, c->ep), iova))
+		tcache_fill_end(&c->c, &f, iova, out->pa, out->prot);
+	return ret;
+}
+
 /* ---- creation ------------------------------------------------------------------------ */
 
 static void update_bypass(struct ioas_viommu *v)

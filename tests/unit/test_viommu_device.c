@@ -925,6 +925,84 @@ TEST(map_prefetches_translations)
 	fx_fini(&f);
 }
 
+/* The cache an emulated device holds: hits on domain mappings only (never
+ * an MSI page or a bypass), and unmap, detach and reset end them at once. */
+TEST(translate_cached_follows_the_device)
+{
+	struct fx f;
+	struct ioas_viommu_tcache c, c2;
+	struct ioas_viommu_dma dma, plain;
+
+	fx_init(&f);
+	CHECK_ERR(ioas_viommu_tcache_init(&c, f.v, 12345), -ENOENT);
+	CHECK_ERR(ioas_viommu_tcache_init(NULL, f.v, EP_MSI), -EINVAL);
+	CHECK_OK(ioas_viommu_tcache_init(&c, f.v, EP_MSI));
+	CHECK_OK(ioas_viommu_tcache_init(&c2, f.v, EP_PLAIN));
+	CHECK_EQ(viod_attach(f.d, 2, EP_MSI, 0), VIOMMU_S_OK);
+	CHECK_EQ(map(&f, 2, 0x10000, 0x10fff, 0x50000, MR), VIOMMU_S_OK);
+	for (int i = 0; i < 3; i++) {
+		CHECK_OK(ioas_viommu_translate_cached(&c, 0x10010, 8, R, &dma));
+		CHECK_EQ(dma.pa, 0x50010);
+		CHECK_EQ(dma.flags, 0);
+		CHECK_EQ(dma.prot, R);
+	}
+	CHECK_EQ(c.c.hits, 2);
+	/* no write permission: the device's answer (a fault), no hit */
+	CHECK_ERR(ioas_viommu_translate_cached(&c, 0x10010, 8, W, &dma),
+		  -EFAULT);
+	/* the MSI window passes through and is never cached */
+	for (int i = 0; i < 2; i++) {
+		CHECK_OK(ioas_viommu_translate_cached(&c, MSI_START + 4, 4, W,
+						      &dma));
+		CHECK_EQ(dma.pa, MSI_START + 4);
+		CHECK_EQ(dma.flags, IOAS_VIOMMU_DMA_BYPASS);
+	}
+	CHECK_EQ(c.c.hits, 2);
+	/* unmap: faults at once */
+	CHECK_EQ(viod_unmap(f.d, 2, 0x10000, 0x10fff), VIOMMU_S_OK);
+	CHECK_ERR(ioas_viommu_translate_cached(&c, 0x10010, 8, R, &dma),
+		  -EFAULT);
+	/* detach: the unattached answer, not the old mapping */
+	CHECK_EQ(map(&f, 2, 0x10000, 0x10fff, 0x60000, MR), VIOMMU_S_OK);
+	CHECK_OK(ioas_viommu_translate_cached(&c, 0x10010, 8, R, &dma));
+	CHECK_OK(ioas_viommu_translate_cached(&c, 0x10010, 8, R, &dma));
+	CHECK_EQ(dma.pa, 0x60010);
+	CHECK_EQ(c.c.hits, 3);
+	CHECK_EQ(viod_detach(f.d, 2, EP_MSI), VIOMMU_S_OK);
+	{
+		int r1 = ioas_viommu_translate_cached(&c, 0x10010, 8, R, &dma);
+		int r2 = ioas_viommu_translate(f.v, EP_MSI, 0x10010, 8, R,
+					       &plain);
+
+		CHECK_EQ(r1, r2);
+		CHECK(r1 != 0 || dma.pa == 0x10010);
+	}
+	CHECK_EQ(c.c.hits, 3);
+	/* a bypass domain is never cached */
+	CHECK_EQ(viod_attach(f.d, 3, EP_PLAIN, VIOMMU_ATTACH_F_BYPASS),
+		 VIOMMU_S_OK);
+	for (int i = 0; i < 2; i++) {
+		CHECK_OK(ioas_viommu_translate_cached(&c2, 0x20000, 8, R, &dma));
+		CHECK_EQ(dma.pa, 0x20000);
+		CHECK_EQ(dma.flags, IOAS_VIOMMU_DMA_BYPASS);
+	}
+	CHECK_EQ(c2.c.hits, 0);
+	/* reset: every attachment goes, and so do the cached pages */
+	CHECK_EQ(viod_attach(f.d, 4, EP_PLAIN, 0), VIOMMU_S_OK);
+	CHECK_EQ(map(&f, 4, 0x30000, 0x30fff, 0x70000, MR | MW), VIOMMU_S_OK);
+	CHECK_OK(ioas_viommu_translate_cached(&c2, 0x30000, 8, W, &dma));
+	CHECK_OK(ioas_viommu_translate_cached(&c2, 0x30000, 8, W, &dma));
+	CHECK_EQ(c2.c.hits, 1);
+	ioas_viommu_reset(f.v);
+	{
+		int r1 = ioas_viommu_translate_cached(&c2, 0x30000, 8, W, &dma);
+
+		CHECK(r1 != 0 || dma.pa != 0x70000);
+	}
+	CHECK_EQ(c2.c.hits, 1);
+	fx_fini(&f);
+}
+
 /* ---- the event queue ------------------------------------------------------------------------ */
 
 TEST(fault_records)
