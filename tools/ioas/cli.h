@@ -41,7 +41,9 @@ struct replay_result {
 	uint64_t device_resets, system_resets;
 	uint64_t mappings_peak, bytes_peak;
 	uint64_t iova_min, iova_max;
-	/* the software IOMMU's caches, over the whole replay */
+	/* the caches, over the whole replay: the replay's own per-endpoint
+	 * caches (ioas_viommu_translate_cached), then the software IOMMU's */
+	uint64_t dev_cache_hits;
 	uint64_t atc_hits, iotlb_hits, iotlb_misses, walks;
 	double seconds;
 };

@@ -57,6 +57,8 @@
 #define MAX_RESV 16
 #define MAX_DONE_INLINE 64
 
+#define RP_TCACHES 8
+
 struct dtally {
 	uint32_t dom;
 	uint64_t maps, bytes;
@@ -104,6 +106,11 @@ struct rp {
 	uint64_t pr_line;
 	struct ioas_viommu_resv pr_resv[MAX_RESV];
 	int n_pr;
+
+	/* The emulated devices' translation caches, one per endpoint (a
+	 * few, direct mapped by endpoint id). */
+	struct ioas_viommu_tcache *tc[RP_TCACHES];
+	bool tc_live[RP_TCACHES];
 
 	/* Mapped bytes and mappings alive, per domain (few domains). */
 	struct dtally *tally;
@@ -178,7 +185,30 @@ static int ensure_device(struct rp *p, uint64_t line)
 		return ret;
 	}
 	p->v = vdev_dev(p->d);
+	memset(p->tc_live, 0, sizeof(p->tc_live));
 	return 0;
+}
+
+/* A translation as the endpoint's emulated device does it: through the
+ * cache it holds. */
+static int dev_translate(struct rp *p, uint32_t ep, uint64_t iova,
+			 uint32_t access, struct ioas_viommu_dma *out)
+{
+	unsigned i = ep % RP_TCACHES;
+
+	if (!p->tc_live[i] || p->tc[i]->ep != ep) {
+		if (!p->tc[i] && !(p->tc[i] = malloc(sizeof(*p->tc[i]))))
+			return ioas_viommu_translate(p->v, ep, iova, 1, access,
+						     out);
+		if (p->tc_live[i])
+			p->r->dev_cache_hits += p->tc[i]->c.hits;
+		p->tc_live[i] = ioas_viommu_tcache_init(p->tc[i], p->v,
+							ep) == 0;
+		if (!p->tc_live[i])
+			return ioas_viommu_translate(p->v, ep, iova, 1, access,
+						     out);
+	}
+	return ioas_viommu_translate_cached(p->tc[i], iova, 1, access, out);
 }
 
 static bool ep_known(const struct rp *p, uint32_t ep)
@@ -317,8 +347,8 @@ static void resolve_translate(struct rp *p, const struct tev *out, bool fault)
 	if (ensure_ep(p, t->ep, NULL, 0, p->tr_line))
 		return;
 	p->r->translations++;
-	ret = ioas_viommu_translate(p->v, t->ep, t->a, 1,
-				    access ? access : IOAS_PROT_READ, &dma);
+	ret = dev_translate(p, t->ep, t->a, access ? access : IOAS_PROT_READ,
+			    &dma);
 	if (ret == 0 && !(dma.flags & IOAS_VIOMMU_DMA_BYPASS))
 		p->r->translated++;
 	else if (ret == 0)
@@ -872,6 +902,11 @@ static void rp_fini(struct rp *p)
 		p->r->iotlb_misses = st.iotlb_misses;
 		p->r->walks = st.walks;
 	}
+	for (unsigned i = 0; i < RP_TCACHES; i++) {
+		if (p->tc_live[i])
+			p->r->dev_cache_hits += p->tc[i]->c.hits;
+		free(p->tc[i]);
+	}
 	vdev_destroy(p->d);
 	free(p->ep_bits);
 	free(p->ep_more);
@@ -987,12 +1022,13 @@ static void print_summary(const char *path, const struct replay_opts *o,
 		printf("  IOVA         [0x%" PRIx64 ", 0x%" PRIx64 "] (%" PRIu64
 		       " KiB span)\n", r->iova_min, r->iova_max,
 		       (r->iova_max - r->iova_min + 1) >> 10);
-	printf("  caches       ATC hits %" PRIu64 " (%.1f%% of translated), IOTLB "
-	       "hits %" PRIu64 ", misses %" PRIu64 ", table walks %" PRIu64 "\n",
-	       r->atc_hits,
-	       r->translated ? 100.0 * (double)r->atc_hits /
+	printf("  caches       endpoint caches %" PRIu64 " hits (%.1f%% of "
+	       "translated), then ATC hits %" PRIu64 ", IOTLB hits %" PRIu64
+	       ", misses %" PRIu64 ", table walks %" PRIu64 "\n",
+	       r->dev_cache_hits,
+	       r->translated ? 100.0 * (double)r->dev_cache_hits /
 				       (double)r->translated : 0.0,
-	       r->iotlb_hits, r->iotlb_misses, r->walks);
+	       r->atc_hits, r->iotlb_hits, r->iotlb_misses, r->walks);
 	printf("  time         %.3f s (%.2f M lines/s, %.2f M translations/s)\n",
 	       r->seconds, rate / 1e6,
 	       r->seconds > 0 ? (double)r->translations / r->seconds / 1e6 : 0);
@@ -1046,6 +1082,7 @@ static void print_json(const char *path, const struct replay_opts *o,
 	jw_u64(&j, "mappings_peak", r->mappings_peak);
 	jw_u64(&j, "mapped_bytes_peak", r->bytes_peak);
 	jw_obj(&j, "caches");
+	jw_u64(&j, "endpoint_cache_hits", r->dev_cache_hits);
 	jw_u64(&j, "atc_hits", r->atc_hits);
 	jw_u64(&j, "iotlb_hits", r->iotlb_hits);
 	jw_u64(&j, "iotlb_misses", r->iotlb_misses);
