@@ -29,7 +29,7 @@
 #include <glib.h>
 #endif
 
-#define REPS 5
+#define REPS 11
 
 struct evs {
 	struct tev *v;
