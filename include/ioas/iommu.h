@@ -420,11 +420,10 @@ IOAS_EXPORT int ioas_iommu_translate(struct ioas_iommu *mmu,
 
 struct ioas_iommu_tcache_entry {
 	uint64_t page;           /* 4 KiB-aligned IOVA */
-	uint64_t pa;             /* its physical address */
+	uint64_t pa_prot;        /* its physical address | IOAS_PROT_* (0 in
+				  * the low 12 bits = empty) */
 	uint64_t stamp;          /* epoch + counter, read before the fill */
 	const uint64_t *counter; /* its page's invalidation counter */
-	uint32_t prot;           /* IOAS_PROT_*; 0 = empty */
-	uint32_t reserved;
 };
 
 struct ioas_iommu_tcache {
@@ -465,8 +464,8 @@ ioas_iommu_tcache_lookup(struct ioas_iommu_tcache *c, uint64_t iova,
 	 * PRIV is never served here (the general path judges it); an empty
 	 * entry grants nothing. */
 	if (length - 1 <= 0xfff - off && e->page == iova - off && access &&
-	    !(access & ~(e->prot & (IOAS_PROT_READ | IOAS_PROT_WRITE |
-				    IOAS_PROT_EXEC))) &&
+	    !(access & ~(e->pa_prot & (IOAS_PROT_READ | IOAS_PROT_WRITE |
+				       IOAS_PROT_EXEC))) &&
 	    __atomic_load_n(c->epoch, __ATOMIC_ACQUIRE) +
 			    __atomic_load_n(e->counter, __ATOMIC_ACQUIRE) ==
 		    e->stamp) {
@@ -489,9 +488,9 @@ static inline int ioas_iommu_translate_cached(struct ioas_iommu_tcache *c,
 		ioas_iommu_tcache_lookup(c, iova, length, access);
 
 	if (e) {
-		out->pa = e->pa + (iova & 0xfff);
+		out->pa = (e->pa_prot & ~(uint64_t)0xfff) + (iova & 0xfff);
 		out->length = length;
-		out->prot = e->prot;
+		out->prot = (uint32_t)(e->pa_prot & 0xfff);
 		return 0;
 	}
 	return ioas_iommu_tcache_miss(c, iova, length, access, out);

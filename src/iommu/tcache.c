@@ -70,16 +70,16 @@ void tcache_fill_end(struct ioas_iommu_tcache *c, const struct tcache_fill *f,
 	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
 	struct ioas_iommu_tcache_entry *e;
 
-	if (!f->counter || (prot & IOAS_PROT_PRIV) ||
+	/* prot shares the word with the page address */
+	if (!f->counter || (prot & IOAS_PROT_PRIV) || (prot & ~(uint32_t)pmask) ||
 	    atomic_load_explicit(&c->dev->rid.tag, memory_order_acquire) !=
 		    f->tag)
 		return;
 	e = &c->e[(iova >> ATC_PAGE_LG2) & (IOAS_IOMMU_TCACHE_ENTRIES - 1)];
 	e->page = iova & ~pmask;
-	e->pa = pa - (iova & pmask);
+	e->pa_prot = (pa - (iova & pmask)) | prot;
 	e->stamp = f->stamp;
 	e->counter = word(f->counter);
-	e->prot = prot;
 }
 
 int ioas_iommu_tcache_miss(struct ioas_iommu_tcache *c, uint64_t iova,
