@@ -250,10 +250,45 @@ static int walk_dom(struct ioas_domain *dom, uint64_t iova, struct page_res *r,
 	}
 }
 
+/* The stretch of dom holding iova that maps linearly with one permission
+ * (locks held): a HOST domain's whole run, one lookup for a whole buffer;
+ * a table's walked page. As a walked page in h (page_iova/page_pa at the
+ * stretch's start), *last its end. */
+static int prefetch_stretch(struct ioas_domain *dom, uint64_t iova,
+			    struct iotlb_hit *h, uint64_t *last,
+			    struct fault_info *f)
+{
+	struct page_res r;
+
+	if (dom->type == IOAS_DOMAIN_HOST) {
+		struct itree_node *n = itree_find(&dom->host, iova);
+		const struct host_run *run;
+
+		atomic_fetch_add_explicit(&dom->mmu->walks, 1,
+					  memory_order_relaxed);
+		if (!n)
+			return -EFAULT;
+		run = itree_entry(n, struct host_run, node);
+		h->page_iova = n->start;
+		h->page_pa = run->pa;
+		h->prot = run->prot;
+		h->size_lg2 = ATC_PAGE_LG2;
+		*last = n->last;
+		return 0;
+	}
+	if (walk_dom(dom, iova, &r, f))
+		return -EFAULT;
+	*h = page_hit(&r);
+	*last = page_last(&r);
+	return 0;
+}
+
 /*
- * The ATC side of a prefetch: the pages come from walks under topo and
- * the domain's lock, so they are what the table maps now; epoch and
- * filter values are read before each walk, as on a translate.
+ * The ATC side of a prefetch: the pages come from lookups under topo and
+ * the domain's lock, held throughout, so they are what the table maps now
+ * and no unmap (which changes the table and bumps the filter under the
+ * lock for writing) can come between a lookup and the stamps of its
+ * pages; the epoch is read before each lookup, as on a translate.
  */
 void iommu_dev_prefetch(struct ioas_iommu_dev *dev, uint64_t iova,
 			uint64_t last, uint32_t max_pages)
@@ -261,9 +296,9 @@ void iommu_dev_prefetch(struct ioas_iommu_dev *dev, uint64_t iova,
 	struct ioas_iommu *mmu = dev->mmu;
 	struct fault_info f = { 0, 0, 0, 0, 0, 0 };
 	struct ioas_domain *dom;
-	struct page_res r;
-	struct iotlb_hit h;
-	uint64_t tag, epoch = 0, cur = iova & ~(((uint64_t)1 << ATC_PAGE_LG2) - 1);
+	struct iotlb_hit h = { 0, 0, 0, 0 };
+	uint64_t tag, epoch = 0, stretch_last = 0,
+		      cur = iova & ~(((uint64_t)1 << ATC_PAGE_LG2) - 1);
 
 	if (iova > last || !max_pages)
 		return;
@@ -277,14 +312,13 @@ void iommu_dev_prefetch(struct ioas_iommu_dev *dev, uint64_t iova,
 		return;
 	}
 	rd_lock(&dom->lock);
-	/* one walk per walked page, then each of its 4 KiB pages */
+	/* one lookup per stretch, then each of its 4 KiB pages */
 	for (uint32_t n = 0; n < max_pages; n++) {
-		if (!n || cur > page_last(&r)) {
+		if (!n || cur > stretch_last) {
 			epoch = atomic_load_explicit(&mmu->atc_epoch,
 						     memory_order_acquire);
-			if (walk_dom(dom, cur, &r, &f))
+			if (prefetch_stretch(dom, cur, &h, &stretch_last, &f))
 				break;
-			h = page_hit(&r);
 		}
 		atc_fill(&dev->atc, atc_key(tag, 0),
 			 atc_stamp(mmu->atcf, epoch, dom->id, cur), cur, &h);
