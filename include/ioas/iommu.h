@@ -488,9 +488,9 @@ static inline int ioas_iommu_translate_cached(struct ioas_iommu_tcache *c,
 		ioas_iommu_tcache_lookup(c, iova, length, access);
 
 	if (e) {
-		out->pa = (e->pa_prot & ~(uint64_t)0xfff) + (iova & 0xfff);
+		out->pa = (e->pa_prot & ~UINT64_C(0xfff)) + (iova & 0xfff);
 		out->length = length;
-		out->prot = (uint32_t)(e->pa_prot & 0xfff);
+		out->prot = e->pa_prot & 0xfff; /* fits: no cast (C++) */
 		return 0;
 	}
 	return ioas_iommu_tcache_miss(c, iova, length, access, out);
