@@ -23,8 +23,9 @@
  *       u8 a, u8 b, u8 flags (MAP/UNMAP ranges [a, a + b] in pages)
  *     8 event queue: take the next event
  * The device must never crash, hang or leak (ASan); a translation it
- * answers must be sane (length within the access); the queues stay usable
- * after a reset.
+ * answers must be sane (length within the access) and the endpoint's
+ * cache (ioas_viommu_translate_cached) must give the same answer; the
+ * queues stay usable after a reset.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -93,6 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ioas_ctx *ctx;
 	struct ioas_phys *phys;
 	struct ioas_viommu *v;
+	/* the translations of endpoints 0..2 also go through a cache each */
+	struct ioas_viommu_tcache tc[3];
 	struct viod *d = NULL;
 	struct ioas_viommu_config cfg;
 	struct viod_config dc;
@@ -143,6 +146,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ENSURE(!ioas_viommu_endpoint_add(v, eps[0], &msi, 1));
 	ENSURE(!ioas_viommu_endpoint_add(v, eps[1], NULL, 0));
 	ENSURE(!ioas_viommu_endpoint_add(v, eps[2], &rsv, 1));
+	for (int i = 0; i < 3; i++)
+		ENSURE(!ioas_viommu_tcache_init(&tc[i], v, eps[i]));
 
 	feat = cfg.features;
 	if (setup & 0x10)
@@ -174,8 +179,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)viod_sync(d);
 			break;
 		case 2: {
-			struct ioas_viommu_dma dma;
-			uint32_t ep = eps[u8(&in) & 3];
+			struct ioas_viommu_dma dma, cd;
+			uint32_t sel = u8(&in) & 3, ep = eps[sel];
 			uint64_t iova = le(&in, 8);
 			uint64_t len = (uint64_t)u8(&in) + 1;
 			uint32_t acc = u8(&in) & 7;
@@ -187,6 +192,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			else
 				ENSURE(ret == -EFAULT || ret == -EINVAL ||
 				       ret == -ENOENT || ret == -EOVERFLOW);
+			/* the endpoint's cache answers exactly the same */
+			if (sel < 3) {
+				int cret = ioas_viommu_translate_cached(
+					&tc[sel], iova, len, acc, &cd);
+
+				ENSURE(cret == ret);
+				if (!ret)
+					ENSURE(cd.pa == dma.pa &&
+					       cd.length == dma.length &&
+					       cd.prot == dma.prot &&
+					       cd.flags == dma.flags);
+			}
 			break;
 		}
 		case 3: {
