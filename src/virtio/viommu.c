@@ -772,24 +772,32 @@ translate_fault(struct ioas_viommu *v, uint32_t ep, uint8_t reason,
 	return -EFAULT;
 }
 
-int ioas_viommu_translate(struct ioas_viommu *v, uint32_t ep, uint64_t iova,
-			  uint64_t length, uint32_t access,
-			  struct ioas_viommu_dma *out)
+/* A translate's argument errors (-EINVAL, -EOVERFLOW), or 0. */
+static inline int translate_check(const struct ioas_viommu *v,
+				  const struct ioas_viommu_dma *out,
+				  uint64_t iova, uint64_t length,
+				  uint32_t access)
 {
-	struct ioas_iommu_xlate x;
 	uint64_t last;
-	struct vep *e;
-	uint32_t st;
-	int ret;
 
 	if (__builtin_expect(!v || !out || !length || !(access & RWX) ||
 				     (access & ~RWX), 0))
 		return -EINVAL;
 	if (__builtin_add_overflow(iova, length - 1, &last))
 		return -EOVERFLOW;
-	e = ep_find(v, ep);
-	if (!e)
-		return -ENOENT;
+	return 0;
+}
+
+/* ioas_viommu_translate of endpoint e, arguments checked. */
+static inline int translate_ep(struct ioas_viommu *v, struct vep *e,
+			       uint64_t iova, uint64_t length, uint32_t access,
+			       struct ioas_viommu_dma *out)
+{
+	const uint32_t ep = e->id;
+	struct ioas_iommu_xlate x;
+	uint32_t st;
+	int ret;
+
 	stat_inc(&v->translations);
 	/* an MSI doorbell passes untranslated, whatever the attachment */
 	for (uint32_t i = 0; i < e->nmsi; i++) {
@@ -841,6 +849,21 @@ int ioas_viommu_translate(struct ioas_viommu *v, uint32_t ep, uint64_t iova,
 	return ret;
 }
 
+int ioas_viommu_translate(struct ioas_viommu *v, uint32_t ep, uint64_t iova,
+			  uint64_t length, uint32_t access,
+			  struct ioas_viommu_dma *out)
+{
+	struct vep *e;
+	int ret = translate_check(v, out, iova, length, access);
+
+	if (ret)
+		return ret;
+	e = ep_find(v, ep);
+	if (!e)
+		return -ENOENT;
+	return translate_ep(v, e, iova, length, access, out);
+}
+
 /* ---- the cache an emulated device holds ------------------------------------------ */
 
 int ioas_viommu_tcache_init(struct ioas_viommu_tcache *c, struct ioas_viommu *v,
@@ -880,20 +903,26 @@ int ioas_viommu_tcache_miss(struct ioas_viommu_tcache *c, uint64_t iova,
 			    struct ioas_viommu_dma *out)
 {
 	struct tcache_fill f;
+	struct vep *e;
 	bool fill;
 	int ret;
 
 	if (!c || !c->v)
 		return -EINVAL;
+	ret = translate_check(c->v, out, iova, length, access);
+	if (ret)
+		return ret;
+	e = ep_find(c->v, c->ep);
+	if (!e)
+		return -ENOENT;
 	c->c.misses++;
 	/* the endpoint's binding is a table-backed domain before and after
 	 * (tcache_fill_end), and the answer is not a bypass: it came from
 	 * the domain's mappings */
 	fill = tcache_fill_begin(&c->c, iova, length, access, &f);
-	ret = ioas_viommu_translate(c->v, c->ep, iova, length, access, out);
+	ret = translate_ep(c->v, e, iova, length, access, out);
 	if (!ret && fill && out->length == length &&
-	    !(out->flags & IOAS_VIOMMU_DMA_BYPASS) &&
-	    !page_touches_msi(ep_find(c->v, c->ep), iova))
+	    !(out->flags & IOAS_VIOMMU_DMA_BYPASS) && !page_touches_msi(e, iova))
 		tcache_fill_end(&c->c, &f, iova, out->pa, out->prot);
 	return ret;
 }
