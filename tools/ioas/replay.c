@@ -197,17 +197,15 @@ static int dev_translate(struct rp *p, uint32_t ep, uint64_t iova,
 	unsigned i = ep % RP_TCACHES;
 
 	if (!p->tc_live[i] || p->tc[i]->ep != ep) {
-		if (!p->tc[i] && !(p->tc[i] = malloc(sizeof(*p->tc[i]))))
-			return ioas_viommu_translate(p->v, ep, iova, 1, access,
-						     out);
 		if (p->tc_live[i])
 			p->r->dev_cache_hits += p->tc[i]->c.hits;
-		p->tc_live[i] = ioas_viommu_tcache_init(p->tc[i], p->v,
-							ep) == 0;
-		if (!p->tc_live[i])
-			return ioas_viommu_translate(p->v, ep, iova, 1, access,
-						     out);
+		if (!p->tc[i])
+			p->tc[i] = malloc(sizeof(*p->tc[i]));
+		p->tc_live[i] = p->tc[i] &&
+				ioas_viommu_tcache_init(p->tc[i], p->v, ep) == 0;
 	}
+	if (!p->tc_live[i]) /* no memory for a cache: uncached */
+		return ioas_viommu_translate(p->v, ep, iova, 1, access, out);
 	return ioas_viommu_translate_cached(p->tc[i], iova, 1, access, out);
 }
 
