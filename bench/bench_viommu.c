@@ -162,8 +162,9 @@ static void dev_flush(struct dev_run *x)
 {
 	double t0;
 
-	if (!vqd_kick(viod_rq(x->drv)) && !vqd_num_free(viod_rq(x->drv)))
-		return;
+	/* publish whatever is posted; the device processes it whether or
+	 * not the ring asks for a notification */
+	(void)vqd_kick(viod_rq(x->drv));
 	t0 = cli_now();
 	(void)ioas_viommu_kick(vdev_dev(x->d), 0);
 	x->secs += cli_now() - t0;
