@@ -66,10 +66,11 @@ static int load(const char *path, struct evs *e)
 	return ret < 0 ? ret : 0;
 }
 
-static double one_device(const struct evs *e, bool skip, uint64_t *mism)
+/* One replay through the device, with or without its translations. */
+static double one_device(const struct evs *e, bool with, uint64_t *mism)
 {
 	struct replay_opts o = { .check = true, .quiet = true,
-				 .skip_translations = skip };
+				 .skip_translations = !with };
 	struct replay_result res;
 
 	if (replay_events(e->v, e->n, &o, &res)) {
@@ -85,17 +86,12 @@ static double best_device(const struct evs *e, bool skip, uint64_t *mism)
 	double best = 1e30;
 
 	for (int i = 0; i < REPS; i++) {
-		double t = one_device(e, skip, mism);
+		double t = one_device(e, !skip, mism);
 
 		if (t < best)
 			best = t;
 	}
 	return best;
-}
-
-static double dev_run(const struct evs *e, bool with, uint64_t *mism)
-{
-	return one_device(e, !with, mism);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -567,7 +563,7 @@ static void bench_trace(const char *dir, const char *name)
 		return;
 	}
 	reqs = e.maps + e.unmaps;
-	full = translate_cost(&e, dev_run, &req, &mism);
+	full = translate_cost(&e, one_device, &req, &mism);
 	ns_tr = e.translations ? full / (double)e.translations * 1e9 : 0;
 	for (int i = 0; i < 3; i++) {
 		if (replay_file(path, &ro, &rr))
