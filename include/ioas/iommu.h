@@ -419,9 +419,9 @@ IOAS_EXPORT int ioas_iommu_translate(struct ioas_iommu *mmu,
 #define IOAS_IOMMU_TCACHE_ENTRIES 32u /* power of two */
 
 struct ioas_iommu_tcache_entry {
-	uint64_t page;           /* 4 KiB-aligned IOVA */
-	uint64_t pa_prot;        /* its physical address | IOAS_PROT_* (0 in
+	uint64_t page_prot;      /* 4 KiB-aligned IOVA | IOAS_PROT_* (0 in
 				  * the low 12 bits = empty) */
+	uint64_t delta;          /* physical - IOVA (mod 2^64) */
 	uint64_t stamp;          /* epoch + counter, read before the fill */
 	const uint64_t *counter; /* its page's invalidation counter */
 };
@@ -458,14 +458,14 @@ ioas_iommu_tcache_lookup(struct ioas_iommu_tcache *c, uint64_t iova,
 {
 	const struct ioas_iommu_tcache_entry *e =
 		&c->e[(iova >> 12) & (IOAS_IOMMU_TCACHE_ENTRIES - 1)];
-	uint64_t off = iova & 0xfff;
 
-	/* length - 1 wraps for 0. An access of no bits, of unknown bits or
-	 * PRIV is never served here (the general path judges it); an empty
-	 * entry grants nothing. */
-	if (length - 1 <= 0xfff - off && e->page == iova - off && access &&
-	    !(access & ~(e->pa_prot & (IOAS_PROT_READ | IOAS_PROT_WRITE |
-				       IOAS_PROT_EXEC))) &&
+	/* length - 1 wraps for 0. Same page: the XOR leaves only low bits.
+	 * An access of no bits, of unknown bits or PRIV is never served here
+	 * (the general path judges it); an empty entry grants nothing. */
+	if (length - 1 <= 0xfff - (iova & 0xfff) &&
+	    (e->page_prot ^ iova) <= 0xfff && access &&
+	    !(access & ~(e->page_prot & (IOAS_PROT_READ | IOAS_PROT_WRITE |
+					 IOAS_PROT_EXEC))) &&
 	    __atomic_load_n(c->epoch, __ATOMIC_ACQUIRE) +
 			    __atomic_load_n(e->counter, __ATOMIC_ACQUIRE) ==
 		    e->stamp) {
@@ -488,9 +488,9 @@ static inline int ioas_iommu_translate_cached(struct ioas_iommu_tcache *c,
 		ioas_iommu_tcache_lookup(c, iova, length, access);
 
 	if (e) {
-		out->pa = (e->pa_prot & ~UINT64_C(0xfff)) + (iova & 0xfff);
+		out->pa = iova + e->delta;
 		out->length = length;
-		out->prot = e->pa_prot & 0xfff; /* fits: no cast (C++) */
+		out->prot = e->page_prot & 0xfff; /* fits: no cast (C++) */
 		return 0;
 	}
 	return ioas_iommu_tcache_miss(c, iova, length, access, out);

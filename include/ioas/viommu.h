@@ -258,9 +258,9 @@ static inline int ioas_viommu_translate_cached(struct ioas_viommu_tcache *c,
 		ioas_iommu_tcache_lookup(&c->c, iova, length, access);
 
 	if (e) {
-		out->pa = (e->pa_prot & ~UINT64_C(0xfff)) + (iova & 0xfff);
+		out->pa = iova + e->delta;
 		out->length = length;
-		out->prot = e->pa_prot & (IOAS_PROT_READ | IOAS_PROT_WRITE |
+		out->prot = e->page_prot & (IOAS_PROT_READ | IOAS_PROT_WRITE |
 					  IOAS_PROT_EXEC);
 		out->flags = 0;
 		return 0;

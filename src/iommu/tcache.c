@@ -76,8 +76,8 @@ void tcache_fill_end(struct ioas_iommu_tcache *c, const struct tcache_fill *f,
 		    f->tag)
 		return;
 	e = &c->e[(iova >> ATC_PAGE_LG2) & (IOAS_IOMMU_TCACHE_ENTRIES - 1)];
-	e->page = iova & ~pmask;
-	e->pa_prot = (pa - (iova & pmask)) | prot;
+	e->page_prot = (iova & ~pmask) | prot;
+	e->delta = pa - iova;
 	e->stamp = f->stamp;
 	e->counter = word(f->counter);
 }
