@@ -698,7 +698,7 @@ static void bench_trace(const char *dir, const char *name)
 
 /* For profilers: only the device replay of one trace, n times over. */
 static int profile(const char *dir, const char *name, int n, bool skip,
-		   bool requests)
+		   bool requests, bool loop)
 {
 	char path[1024];
 	struct evs e;
@@ -711,13 +711,15 @@ static int profile(const char *dir, const char *name, int n, bool skip,
 	for (int i = 0; i < n; i++) {
 		uint64_t r, ok;
 		double t = requests ? device_requests(&e, &r, &ok)
+			   : loop   ? dev_replay(&e, !skip, &mism)
 				    : best_device(&e, skip, &mism);
 		if (t < best)
 			best = t;
 	}
-	printf("%s: best %.4f s (%s)\n", name, best,
+	printf("%s: best %.4f s (%s%s)\n", name, best,
 	       requests ? "device requests" : skip ? "without translations"
-						    : "with translations");
+						    : "with translations",
+	       loop ? ", the baseline's loop" : "");
 	free(e.v);
 	return 0;
 }
@@ -726,11 +728,14 @@ int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : IOAS_TRACE_DIR;
 
-	/* bench_viommu DIR --profile NAME N [skip|requests] */
-	if (argc > 4 && !strcmp(argv[2], "--profile"))
+	/* bench_viommu DIR --profile NAME N [skip|requests] [loop] */
+	if (argc > 4 && !strcmp(argv[2], "--profile")) {
+		bool loop = !strcmp(argv[argc - 1], "loop");
+		int extra = argc - 5 - loop;
 		return profile(dir, argv[3], atoi(argv[4]),
-			       argc > 5 && !strcmp(argv[5], "skip"),
-			       argc > 5 && !strcmp(argv[5], "requests"));
+			       extra > 0 && !strcmp(argv[5], "skip"),
+			       extra > 0 && !strcmp(argv[5], "requests"), loop);
+	}
 
 	printf("bench_viommu: traces from %s (best of %d runs)\n", dir, REPS);
 	bench_trace(dir, "viommu-boot-strict");
