@@ -10,8 +10,10 @@
  *     endpoints and domains in GTrees, one recursive mutex (GRecMutex)
  *     taken per request and per translation (when glib is available);
  * and the whole-file `ioas replay --check` (decompression included).
- * Translation cost = (replay with translations - replay without) / count,
- * each the best of several runs.
+ * Translation cost = the median over paired runs of (replay with
+ * translations - replay without) / count, for the device in the baseline's
+ * own loop (dev_replay: the ratio), for `ioas replay`'s loop and for the
+ * baseline.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -289,6 +291,8 @@ static double device_requests(const struct evs *e, uint64_t *reqs,
 	return x.secs;
 }
 
+static volatile uint64_t dev_sink;
+
 /*
  * A replay through the device in the baseline's loop (bl_run): requests
  * queued as the guest posts them, kicked before the next translation needs
@@ -296,8 +300,6 @@ static double device_requests(const struct evs *e, uint64_t *reqs,
  * translations through one cache per endpoint, checked against QEMU's
  * answer the way bl_run checks its own. The whole loop is timed.
  */
-static volatile uint64_t dev_sink;
-
 static double dev_replay(const struct evs *e, bool translations,
 			 uint64_t *mism)
 {

@@ -261,7 +261,7 @@ static inline int ioas_viommu_translate_cached(struct ioas_viommu_tcache *c,
 		out->pa = iova + e->delta;
 		out->length = length;
 		out->prot = e->page_prot & (IOAS_PROT_READ | IOAS_PROT_WRITE |
-					  IOAS_PROT_EXEC);
+					    IOAS_PROT_EXEC);
 		out->flags = 0;
 		return 0;
 	}
