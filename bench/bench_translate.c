@@ -22,6 +22,7 @@
 
 #include "bench_baseline.h"
 #include "bench_clock.h"
+#include "bench_sort.h"
 
 #include "util/itree.h"
 
@@ -305,13 +306,6 @@ static double hot_run(struct env *e, struct ioas_iommu_tcache *tc,
 	return best;
 }
 
-static int cmp_ratio(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * baseline / cached over seq, as PAIRED_ROUNDS ratios of rounds run back to
  * back (a slow spell of this VM weighs on both sides of a pair alike):
@@ -330,7 +324,7 @@ static void paired_ratio(struct env *e, struct ioas_iommu_tcache *tc,
 
 		r[i] = b / c;
 	}
-	qsort(r, PAIRED_ROUNDS, sizeof(r[0]), cmp_ratio);
+	sort_doubles(r, PAIRED_ROUNDS);
 	printf("baseline / translate_cached, %s, %d paired rounds: median "
 	       "%.1fx (lowest %.1fx, highest %.1fx)\n", what, PAIRED_ROUNDS,
 	       r[PAIRED_ROUNDS / 2], r[0], r[PAIRED_ROUNDS - 1]);

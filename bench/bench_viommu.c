@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_sort.h"
 #include "cli.h"
 #include "trace.h"
 #include "vdev.h"
@@ -96,13 +97,6 @@ static double best_device(const struct evs *e, bool skip, uint64_t *mism)
 	return best;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * Seconds the translations of a replay cost: the median over REPS of
  * (replay with them - replay without), each pair run back to back so this
@@ -127,7 +121,7 @@ static double translate_cost(const struct evs *e,
 		if (none < *without)
 			*without = none;
 	}
-	qsort(d, REPS, sizeof(d[0]), cmp_double);
+	sort_doubles(d, REPS);
 	return d[REPS / 2];
 }
 
