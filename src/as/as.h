@@ -26,16 +26,25 @@ struct as_mapping {
 };
 
 /*
- * A listener mirrors the space's mappings (an attached domain's page table).
+ * A listener follows the space's mappings (an attached domain's page table).
  * map() gets each physically contiguous run of a new mapping and may fail
  * (the map then fails and the runs already mirrored are unmapped); unmap()
- * gets whole mappings (every run inside was mapped before) and cannot fail.
+ * gets whole mappings (every run inside was mapped before), after they left
+ * the tree, and cannot fail.
+ * lock()/unlock(), when set, are held around every change of the mapping
+ * tree together with the map()/unmap() calls that go with it: a listener
+ * that reads the tree itself from other threads (a HOST domain, through
+ * as_mapping_run) does so under the same lock, and sees the tree and its
+ * own state change at once. Locks of several listeners are taken in list
+ * order.
  */
 struct as_listener;
 struct as_listener_ops {
 	int (*map)(struct as_listener *l, uint64_t iova, uint64_t last,
 		   uint64_t pa, uint32_t prot);
 	void (*unmap)(struct as_listener *l, uint64_t iova, uint64_t last);
+	void (*lock)(struct as_listener *l);
+	void (*unlock)(struct as_listener *l);
 };
 struct as_listener {
 	const struct as_listener_ops *ops;
@@ -68,6 +77,14 @@ static inline struct as_mapping *as_mapping_of(struct itree_node *n)
 {
 	return n ? itree_entry(n, struct as_mapping, node) : NULL;
 }
+
+/* The physically contiguous run of m that holds iova (inside m): its
+ * first and last IOVA and the physical address of its first byte. */
+struct as_run {
+	uint64_t start, last, pa;
+};
+void as_mapping_run(const struct as_mapping *m, uint64_t iova,
+		    struct as_run *r);
 
 /* The window that contains iova, or NULL. */
 struct as_window *as_window_find(const struct ioas_as *as, uint64_t iova);

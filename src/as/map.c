@@ -76,6 +76,41 @@ static int listener_map_one(struct as_listener *l, const struct as_mapping *m)
 	}
 }
 
+void as_mapping_run(const struct as_mapping *m, uint64_t iova,
+		    struct as_run *r)
+{
+	uint64_t base, first, last, pa;
+
+	if (!m->backing) {
+		r->start = m->node.start;
+		r->last = m->node.last;
+		r->pa = m->addr;
+		return;
+	}
+	base = m->addr - m->backing->uaddr; /* the offset of node.start */
+	mm_backing_stretch(m->backing, base + (iova - m->node.start), base,
+			   base + (m->node.last - m->node.start), &first, &last,
+			   &pa);
+	r->start = m->node.start + (first - base);
+	r->last = m->node.start + (last - base);
+	r->pa = pa;
+}
+
+/* The locks of the listeners that read the tree (as_listener_ops). */
+static void listeners_lock(struct ioas_as *as)
+{
+	for (struct as_listener *l = as->listeners; l; l = l->next)
+		if (l->ops->lock)
+			l->ops->lock(l);
+}
+
+static void listeners_unlock(struct ioas_as *as)
+{
+	for (struct as_listener *l = as->listeners; l; l = l->next)
+		if (l->ops->unlock)
+			l->ops->unlock(l);
+}
+
 /* Mirror m into every listener, all or nothing. */
 static int listeners_map(struct ioas_as *as, const struct as_mapping *m)
 {
@@ -101,26 +136,34 @@ static void listeners_unmap(struct ioas_as *as, const struct as_mapping *m)
 int as_listener_attach(struct ioas_as *as, struct as_listener *l)
 {
 	struct itree_node *n;
+	int ret = 0;
 
+	if (l->ops->lock)
+		l->ops->lock(l);
 	for (n = itree_first(&as->maps); n; n = itree_next(n)) {
-		int ret = listener_map_one(l, as_mapping_of(n));
-
+		ret = listener_map_one(l, as_mapping_of(n));
 		if (ret) {
 			for (struct itree_node *u = itree_first(&as->maps);
 			     u != n; u = itree_next(u))
 				l->ops->unmap(l, u->start, u->last);
-			return ret;
+			break;
 		}
 	}
-	l->next = as->listeners;
-	as->listeners = l;
-	return 0;
+	if (!ret) {
+		l->next = as->listeners;
+		as->listeners = l;
+	}
+	if (l->ops->unlock)
+		l->ops->unlock(l);
+	return ret;
 }
 
 void as_listener_detach(struct ioas_as *as, struct as_listener *l)
 {
 	struct as_listener **pp;
 
+	if (l->ops->lock)
+		l->ops->lock(l);
 	for (pp = &as->listeners; *pp; pp = &(*pp)->next) {
 		if (*pp == l) {
 			*pp = l->next;
@@ -130,8 +173,11 @@ void as_listener_detach(struct ioas_as *as, struct as_listener *l)
 	for (struct itree_node *n = itree_first(&as->maps); n; n = itree_next(n))
 		l->ops->unmap(l, n->start, n->last);
 	l->next = NULL;
+	if (l->ops->unlock)
+		l->ops->unlock(l);
 }
 
+/* Both with the listeners locked. */
 static void mapping_insert(struct ioas_as *as, struct as_mapping *m)
 {
 	(void)itree_insert(&as->maps, &m->node);
@@ -141,8 +187,10 @@ static void mapping_insert(struct ioas_as *as, struct as_mapping *m)
 
 static void mapping_remove(struct ioas_as *as, struct as_mapping *m)
 {
-	listeners_unmap(as, m);
+	/* out of the tree first: a listener reading it stops finding m
+	 * before it invalidates what it cached of m */
 	itree_remove(&as->maps, &m->node);
+	listeners_unmap(as, m);
 	m->win->nmappings--;
 	as->mapped_bytes -= m->node.last - m->node.start + 1;
 	if (m->backing)
@@ -216,18 +264,20 @@ int ioas_as_map(struct ioas_as *as, struct ioas_map *umap)
 	m->prot = map.prot;
 	m->flags = map.flags & IOAS_MAP_PHYS;
 	m->win = w;
-	if (as->listeners) {
-		ret = listeners_map(as, m);
-		if (ret) {
-			if (b && !b->registered)
-				mm_backing_discard(b);
-			ctx_free(as->ctx, m, sizeof(*m));
-			return ret;
-		}
+	listeners_lock(as);
+	ret = as->listeners ? listeners_map(as, m) : 0;
+	if (!ret) {
+		if (b)
+			mm_backing_get(b);
+		mapping_insert(as, m);
 	}
-	if (b)
-		mm_backing_get(b);
-	mapping_insert(as, m);
+	listeners_unlock(as);
+	if (ret) {
+		if (b && !b->registered)
+			mm_backing_discard(b);
+		ctx_free(as->ctx, m, sizeof(*m));
+		return ret;
+	}
 	if (!(map.flags & IOAS_MAP_FIXED_IOVA))
 		umap->iova = map.iova;
 	return 0;
@@ -251,12 +301,14 @@ int ioas_as_unmap(struct ioas_as *as, uint64_t iova, uint64_t last,
 		bytes += n->last - n->start + 1;
 	}
 	/* Second pass: remove; cannot fail. */
+	listeners_lock(as);
 	for (n = first; n && n->start <= last;) {
 		struct itree_node *next = itree_next(n);
 
 		mapping_remove(as, as_mapping_of(n));
 		n = next;
 	}
+	listeners_unlock(as);
 	if (unmapped)
 		*unmapped = bytes;
 	return 0;
@@ -267,8 +319,10 @@ uint64_t ioas_as_unmap_all(struct ioas_as *as)
 	uint64_t bytes = as->mapped_bytes;
 	struct itree_node *n;
 
+	listeners_lock(as);
 	while ((n = itree_first(&as->maps)))
 		mapping_remove(as, as_mapping_of(n));
+	listeners_unlock(as);
 	return bytes;
 }
 
@@ -404,13 +458,15 @@ int ioas_as_copy(struct ioas_as *dst, const struct ioas_as *src,
 		p->flags = m->flags;
 		pieces[i] = p;
 	}
+	listeners_lock(dst);
 	for (size_t i = 0; i < k; i++) {
 		pieces[i]->win = as_window_find(dst, pieces[i]->node.start);
 		ret = dst->listeners ? listeners_map(dst, pieces[i]) : 0;
 		if (ret) {
+			for (size_t j = 0; j < i; j++)
+				listeners_unmap(dst, pieces[j]);
+			listeners_unlock(dst);
 			for (size_t j = 0; j < k; j++) {
-				if (j < i)
-					listeners_unmap(dst, pieces[j]);
 				if (pieces[j]->backing &&
 				    !pieces[j]->backing->registered)
 					mm_backing_discard(pieces[j]->backing);
@@ -425,6 +481,7 @@ int ioas_as_copy(struct ioas_as *dst, const struct ioas_as *src,
 			mm_backing_get(pieces[i]->backing);
 		mapping_insert(dst, pieces[i]);
 	}
+	listeners_unlock(dst);
 	ctx_free(dst->ctx, pieces, k * sizeof(*pieces));
 	if (!(cp.flags & IOAS_MAP_FIXED_IOVA))
 		ucopy->dst_iova = cp.dst_iova;

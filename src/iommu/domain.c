@@ -90,59 +90,43 @@ static void dom_listener_unmap(struct as_listener *l, uint64_t iova,
 }
 
 static const struct as_listener_ops dom_listener_ops = {
-	dom_listener_map, dom_listener_unmap
+	dom_listener_map, dom_listener_unmap, NULL, NULL
 };
 
-/* HOST domains: the runs go into an interval tree. The node is allocated
- * before the lock is taken; unmap frees whole runs and never allocates. */
+/* HOST domains keep nothing of their own: the walk reads the space's
+ * tree (walk_host) under the domain's lock, which the space holds for
+ * writing around every change of its tree and these calls. */
 static int host_listener_map(struct as_listener *l, uint64_t iova,
 			     uint64_t last, uint64_t pa, uint32_t prot)
 {
 	struct ioas_domain *dom = dom_of_listener(l);
-	struct host_run *r = ctx_zalloc(dom->mmu->ctx, sizeof(*r));
-	int ret;
 
-	if (!r)
-		return -ENOMEM;
-	r->node.start = iova;
-	r->node.last = last;
-	r->pa = pa;
-	r->prot = prot & (IOAS_PROT_READ | IOAS_PROT_WRITE | IOAS_PROT_EXEC |
-			  IOAS_PROT_PRIV | IOAS_PROT_MMIO);
-	wr_lock(&dom->lock);
+	(void)pa;
+	(void)prot;
 	if (dom->mmu->inv_mode == IOAS_INV_DEFERRED)
 		inv_before_map(dom, iova, last);
-	ret = itree_insert(&dom->host, &r->node);
-	rw_unlock(&dom->lock);
-	if (ret)
-		ctx_free(dom->mmu->ctx, r, sizeof(*r));
-	return ret;
+	return 0;
 }
 
 static void host_listener_unmap(struct as_listener *l, uint64_t iova,
 				uint64_t last)
 {
-	struct ioas_domain *dom = dom_of_listener(l);
-	struct itree_node *n, *freed = NULL;
+	inv_unmapped(dom_of_listener(l), iova, last);
+}
 
-	wr_lock(&dom->lock);
-	while ((n = itree_first_overlap(&dom->host, iova, last))) {
-		itree_remove(&dom->host, n);
-		n->parent = freed; /* a free list through the dead nodes */
-		freed = n;
-	}
-	inv_unmapped(dom, iova, last);
-	rw_unlock(&dom->lock);
-	while (freed) {
-		n = freed;
-		freed = n->parent;
-		ctx_free(dom->mmu->ctx, itree_entry(n, struct host_run, node),
-			 sizeof(struct host_run));
-	}
+static void host_listener_lock(struct as_listener *l)
+{
+	wr_lock(&dom_of_listener(l)->lock);
+}
+
+static void host_listener_unlock(struct as_listener *l)
+{
+	rw_unlock(&dom_of_listener(l)->lock);
 }
 
 static const struct as_listener_ops host_listener_ops = {
-	host_listener_map, host_listener_unmap
+	host_listener_map, host_listener_unmap, host_listener_lock,
+	host_listener_unlock
 };
 
 /* ---- reservations in the mirrored space ---------------------------------- */
@@ -360,7 +344,6 @@ int ioas_domain_create(struct ioas_iommu *mmu,
 		ret = create_paging(mmu, dom, &cfg);
 		break;
 	case IOAS_DOMAIN_HOST:
-		itree_init(&dom->host);
 		dom->ap_start = 0;
 		dom->ap_last = UINT64_MAX;
 		dom->min_page = ioas_ctx_page_size(mmu->ctx);
@@ -533,6 +516,10 @@ int ioas_domain_attach_as(struct ioas_domain *dom, struct ioas_as *as)
 	if (ret) {
 		resv_drop_owner(dom, NULL);
 		dom->as = NULL;
+	} else if (dom->type == IOAS_DOMAIN_HOST) {
+		wr_lock(&dom->lock);
+		dom->host = &as->maps;
+		rw_unlock(&dom->lock);
 	}
 	return ret;
 }
@@ -541,6 +528,13 @@ void ioas_domain_detach_as(struct ioas_domain *dom)
 {
 	if (!dom || !dom->as)
 		return;
+	if (dom->type == IOAS_DOMAIN_HOST) {
+		/* walks stop finding mappings, then the detach below
+		 * invalidates what they cached */
+		wr_lock(&dom->lock);
+		dom->host = NULL;
+		rw_unlock(&dom->lock);
+	}
 	as_listener_detach(dom->as, &dom->l);
 	resv_drop_owner(dom, NULL);
 	dom->as = NULL;

@@ -101,20 +101,16 @@ struct resv_rec {
 	const void *owner;            /* the domain (aperture) or a group */
 };
 
-/* HOST domains: one node per run the address space mirrored into it. */
-struct host_run {
-	struct itree_node node;       /* [iova, last] */
-	uint64_t pa;                  /* of node.start */
-	uint32_t prot;
-};
-
 struct ioas_domain {
 	struct ioas_iommu *mmu;
 	uint32_t id, type, flags;
 	_Atomic uint64_t gen;         /* IOTLB generation (iotlb.h) */
 	/* PAGING */
 	struct ioas_pt *pt;
-	struct itree host;            /* HOST: runs, under lock */
+	/* HOST: the mapping tree of the space it is attached to (NULL when
+	 * none), read under lock: the space changes the tree only with the
+	 * lock held for writing (as_listener_ops.lock) */
+	const struct itree *host;
 	uint64_t table_base, table_bytes;
 	uint64_t min_page;
 	pthread_rwlock_t lock;

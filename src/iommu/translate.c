@@ -147,26 +147,40 @@ static int s2_xlate(void *opaque, uint64_t addr, uint64_t *out)
 /* A HOST domain: the run that holds iova, cached as the largest block of
  * 4 KiB, 2 MiB or 1 GiB around iova that lies in the run and keeps the
  * run's pa offset. */
+/* A HOST domain's mapping at iova and the physically contiguous run of it
+ * holding iova (locks held); false when nothing is mapped there. */
+static bool host_run(const struct ioas_domain *dom, uint64_t iova,
+		     struct as_run *run, uint32_t *prot)
+{
+	struct itree_node *n = dom->host ? itree_find(dom->host, iova) : NULL;
+	const struct as_mapping *m = as_mapping_of(n);
+
+	if (!m)
+		return false;
+	as_mapping_run(m, iova, run);
+	*prot = m->prot & (IOAS_PROT_READ | IOAS_PROT_WRITE | IOAS_PROT_EXEC |
+			   IOAS_PROT_PRIV | IOAS_PROT_MMIO);
+	return true;
+}
+
 static int walk_host(struct ioas_domain *dom, uint64_t iova, struct page_res *r,
 		     struct fault_info *f)
 {
-	struct itree_node *n = itree_find(&dom->host, iova);
-	const struct host_run *run;
+	struct as_run run;
 	uint64_t delta;
-	uint32_t lg2;
+	uint32_t lg2, prot;
 
-	if (!n) {
+	if (!host_run(dom, iova, &run, &prot)) {
 		f->reason = IOAS_FAULT_NO_MAPPING;
 		f->stage = 1;
 		return -EFAULT;
 	}
-	run = itree_entry(n, struct host_run, node);
-	delta = run->pa - n->start;
+	delta = run.pa - run.start;
 	lg2 = (uint32_t)__builtin_ctzll(dom->min_page);
 	while (lg2 < 62) {
 		uint64_t m = (2ull << lg2) - 1, base = iova & ~m;
 
-		if ((delta & m) || base < n->start || base + m > n->last)
+		if ((delta & m) || base < run.start || base + m > run.last)
 			break;
 		lg2++;
 	}
@@ -176,7 +190,7 @@ static int walk_host(struct ioas_domain *dom, uint64_t iova, struct page_res *r,
 	r->page_iova = iova & ~((1ull << lg2) - 1);
 	r->page_pa = r->page_iova + delta;
 	r->lg2 = lg2;
-	r->prot = r->prot1 = run->prot;
+	r->prot = r->prot1 = prot;
 	return 0;
 }
 
@@ -261,19 +275,18 @@ static int prefetch_stretch(struct ioas_domain *dom, uint64_t iova,
 	struct page_res r;
 
 	if (dom->type == IOAS_DOMAIN_HOST) {
-		struct itree_node *n = itree_find(&dom->host, iova);
-		const struct host_run *run;
+		struct as_run run;
+		uint32_t prot;
 
 		atomic_fetch_add_explicit(&dom->mmu->walks, 1,
 					  memory_order_relaxed);
-		if (!n)
+		if (!host_run(dom, iova, &run, &prot))
 			return -EFAULT;
-		run = itree_entry(n, struct host_run, node);
-		h->page_iova = n->start;
-		h->page_pa = run->pa;
-		h->prot = run->prot;
+		h->page_iova = run.start;
+		h->page_pa = run.pa;
+		h->prot = prot;
 		h->size_lg2 = ATC_PAGE_LG2;
-		*last = n->last;
+		*last = run.last;
 		return 0;
 	}
 	if (walk_dom(dom, iova, &r, f))

@@ -465,12 +465,11 @@ err:
 	return ret;
 }
 
-uint64_t mm_backing_pa(const struct mm_backing *b, uint64_t off, uint64_t len,
-		       uint64_t *contig)
+/* The index of the last extent whose off is <= off. */
+static size_t extent_index(const struct mm_backing *b, uint64_t off)
 {
 	size_t lo = 0, hi = b->nr_extents;
 
-	/* the last extent whose off is <= off */
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (b->extents[mid].off <= off)
@@ -478,6 +477,32 @@ uint64_t mm_backing_pa(const struct mm_backing *b, uint64_t off, uint64_t len,
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+void mm_backing_stretch(const struct mm_backing *b, uint64_t off,
+			uint64_t lo, uint64_t hi, uint64_t *first,
+			uint64_t *last, uint64_t *pa)
+{
+	size_t i = extent_index(b, off), j = i;
+	const struct mm_extent *x = b->extents;
+
+	/* extents split at region edges; a stretch may run on across them */
+	while (i > 0 && x[i - 1].off + x[i - 1].len > lo &&
+	       x[i - 1].pa + x[i - 1].len == x[i].pa)
+		i--;
+	while (j + 1 < b->nr_extents && x[j].off + x[j].len - 1 < hi &&
+	       x[j].pa + x[j].len == x[j + 1].pa)
+		j++;
+	*first = x[i].off > lo ? x[i].off : lo;
+	*last = x[j].off + x[j].len - 1 < hi ? x[j].off + x[j].len - 1 : hi;
+	*pa = x[i].pa + (*first - x[i].off);
+}
+
+uint64_t mm_backing_pa(const struct mm_backing *b, uint64_t off, uint64_t len,
+		       uint64_t *contig)
+{
+	size_t lo = extent_index(b, off);
 	const struct mm_extent *e = &b->extents[lo];
 	uint64_t in = off - e->off, left = e->len - in;
 

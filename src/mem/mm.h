@@ -66,6 +66,12 @@ static inline void mm_backing_get(struct mm_backing *b)
 /* Drop a mapping's reference; frees an unregistered backing. */
 void mm_backing_put(struct mm_backing *b);
 
+/* The physically contiguous stretch of the backing around the byte at
+ * `off`, clipped to [lo, hi] (offsets, lo <= off <= hi): its first and last
+ * offset and the physical address of its first byte. */
+void mm_backing_stretch(const struct mm_backing *b, uint64_t off,
+			uint64_t lo, uint64_t hi, uint64_t *first,
+			uint64_t *last, uint64_t *pa);
 /* Physical address of the byte at `off` in the backing, and how many bytes
  * from there (at most `len`) stay physically contiguous. */
 uint64_t mm_backing_pa(const struct mm_backing *b, uint64_t off, uint64_t len,

@@ -3,7 +3,9 @@
  * Listeners (what attached domains will be): every mapping reaches them as
  * physically contiguous runs, attach replays existing mappings, and a
  * listener that refuses a run makes the whole map fail with nothing left
- * mirrored anywhere and nothing changed in the space.
+ * mirrored anywhere and nothing changed in the space; a listener with a
+ * lock gets every tree change and its calls inside it, and reads the same
+ * runs from the tree (as_mapping_run) as it was given.
  */
 #include "test.h"
 
@@ -20,6 +22,7 @@ struct rec {
 	struct as_listener l;
 	uint64_t pa_of[UNIVERSE];
 	uint32_t prot_of[UNIVERSE];
+	uint64_t run_first[UNIVERSE], run_last[UNIVERSE]; /* the run's pages */
 	int runs;           /* map calls seen */
 	int fail_on_run;    /* fail the n-th map call (1-based); 0 = never */
 };
@@ -36,6 +39,8 @@ static int rec_map(struct as_listener *l, uint64_t iova, uint64_t last,
 		CHECK_EQ(r->pa_of[p], 0); /* never mapped twice */
 		r->pa_of[p] = pa + (p * PG - iova) + 1;
 		r->prot_of[p] = prot;
+		r->run_first[p] = iova;
+		r->run_last[p] = last;
 	}
 	return 0;
 }
@@ -50,7 +55,70 @@ static void rec_unmap(struct as_listener *l, uint64_t iova, uint64_t last)
 	}
 }
 
-static const struct as_listener_ops rec_ops = { rec_map, rec_unmap };
+static const struct as_listener_ops rec_ops = { rec_map, rec_unmap, NULL,
+						NULL };
+
+/* A rec with a lock, reading the space's tree as a HOST domain does. */
+struct lrec {
+	struct rec r;
+	const struct ioas_as *as;
+	int depth, locks;
+};
+
+static int lrec_map(struct as_listener *l, uint64_t iova, uint64_t last,
+		    uint64_t pa, uint32_t prot)
+{
+	CHECK_EQ(((struct lrec *)(void *)l)->depth, 1);
+	return rec_map(l, iova, last, pa, prot);
+}
+
+static void lrec_unmap(struct as_listener *l, uint64_t iova, uint64_t last)
+{
+	struct lrec *r = (struct lrec *)(void *)l;
+
+	CHECK_EQ(r->depth, 1);
+	/* out of the tree before the listener hears of it */
+	CHECK(!itree_first_overlap(&r->as->maps, iova, last) ||
+	      !r->as->listeners); /* (detach: the tree keeps its mappings) */
+	rec_unmap(l, iova, last);
+}
+
+static void lrec_lock(struct as_listener *l)
+{
+	struct lrec *r = (struct lrec *)(void *)l;
+
+	CHECK_EQ(r->depth, 0);
+	r->depth++;
+	r->locks++;
+}
+
+/* On the way out the tree and the listener's picture agree, run by run. */
+static void lrec_unlock(struct as_listener *l)
+{
+	struct lrec *r = (struct lrec *)(void *)l;
+
+	CHECK_EQ(r->depth, 1);
+	r->depth--;
+	if (!r->as->listeners)
+		return; /* detached, or a refused attach: nothing mirrored */
+	for (uint64_t p = 0; p < UNIVERSE; p++) {
+		struct as_mapping *m =
+			as_mapping_of(itree_find(&r->as->maps, p * PG));
+		struct as_run run;
+
+		if (!m) {
+			CHECK_EQ(r->r.pa_of[p], 0);
+			continue;
+		}
+		as_mapping_run(m, p * PG + 5, &run);
+		CHECK_EQ(r->r.pa_of[p], run.pa + (p * PG - run.start) + 1);
+		CHECK_EQ(run.start, r->r.run_first[p]);
+		CHECK_EQ(run.last, r->r.run_last[p]);
+	}
+}
+
+static const struct as_listener_ops lrec_ops = { lrec_map, lrec_unmap,
+						 lrec_lock, lrec_unlock };
 
 struct fx {
 	struct ioas_ctx *ctx;
@@ -229,5 +297,42 @@ TEST(listener_sees_copies_and_refuses_them_cleanly)
 	CHECK_EQ(ioas_as_unmap_all(f.as), 6 * PG);
 	check_mirror(&f, &r);
 	as_listener_detach(f.as, &r.l);
+	fx_fini(&f);
+}
+
+TEST(listener_lock_holds_every_tree_change)
+{
+	struct fx f;
+	struct lrec r = { .r = { .l = { &lrec_ops, NULL } } };
+	struct ioas_copy c = { .size = sizeof(c), .flags = IOAS_MAP_FIXED_IOVA,
+			       .prot = IOAS_PROT_READ, .dst_iova = 0x80 * PG,
+			       .src_iova = 9 * PG, .length = 2 * PG };
+	int locks;
+
+	fx_init(&f, IOAS_PIN_ON_MAP);
+	r.as = f.as;
+	CHECK_OK(map_host(&f, 0x10 * PG, 2, 0));
+	CHECK_OK(as_listener_attach(f.as, &r.r.l));
+	CHECK_EQ(r.locks, 1);
+	/* two runs (host pages 14..17 cross the physical edge); a run read
+	 * from the middle of a mapping reaches back to its first page */
+	CHECK_OK(map_host(&f, 8 * PG, 4, 14 * PG));
+	CHECK_EQ(r.locks, 2);
+	CHECK_OK(ioas_as_copy(f.as, f.as, &c));
+	CHECK_EQ(r.locks, 3);
+	/* a refused map and a refused unmap take no lock or leave it */
+	CHECK_ERR(map_host(&f, 9 * PG, 1, 0), -EEXIST);
+	CHECK_ERR(ioas_as_unmap(f.as, 9 * PG, 9 * PG, NULL), -ENOENT);
+	locks = r.locks;
+	CHECK_OK(ioas_as_unmap(f.as, 8 * PG, 12 * PG - 1, NULL));
+	CHECK_EQ(r.locks, locks + 1);
+	CHECK_OK(map_host(&f, 0x20 * PG, 4, 13 * PG));
+	CHECK_EQ(ioas_as_unmap_all(f.as), 8 * PG);
+	CHECK_EQ(r.locks, locks + 3);
+	CHECK_OK(map_host(&f, 0x30 * PG, 3, 12 * PG));
+	as_listener_detach(f.as, &r.r.l);
+	CHECK_EQ(r.depth, 0);
+	for (int p = 0; p < UNIVERSE; p++)
+		CHECK_EQ(r.r.pa_of[p], 0);
 	fx_fini(&f);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The software IOMMU's HOST domain (the virtio-iommu device's default
- * format): mirrors an address space into an interval tree, translates
- * through the ATC/IOTLB and the tree, never serves a stale translation
+ * format): reads its address space's own mapping tree, translates
+ * through the ATC/IOTLB and the tree (physically contiguous runs of
+ * pinned host memory included), never serves a stale translation
  * after an unmap (strict and deferred), caches the largest aligned block,
  * rolls back a failed map (fail-nth), and stays consistent while other
  * threads translate (run under TSan by make test-tsan).
@@ -136,6 +137,53 @@ TEST(host_large_blocks)
 		CHECK_EQ(x.pa, 0x301000 + off);
 	}
 	hfx_fini(&f);
+}
+
+/* Pinned host memory across two RAM regions adjacent in host memory but
+ * not physically: the walk resolves each page through the pin and stops a
+ * translation at the physical edge, whichever page it starts from. */
+TEST(host_pinned_runs)
+{
+	const uint64_t pg = 0x1000;
+	uint8_t *mem = aligned_alloc(pg, 32 * pg);
+	struct hfx f;
+	struct ioas_iommu_xlate x;
+
+	CHECK(mem);
+	hfx_init(&f, IOAS_INV_STRICT);
+	struct ioas_phys_region a = { .size = sizeof(a), .kind = IOAS_PHYS_RAM,
+				      .base = 0x100000, .length = 16 * pg,
+				      .host = mem };
+	struct ioas_phys_region b = { .size = sizeof(b), .kind = IOAS_PHYS_RAM,
+				      .base = 0x900000, .length = 16 * pg,
+				      .host = mem + 16 * pg };
+	CHECK_OK(ioas_phys_add(f.phys, &a));
+	CHECK_OK(ioas_phys_add(f.phys, &b));
+	struct ioas_map m = { .size = sizeof(m), .flags = IOAS_MAP_FIXED_IOVA,
+			      .prot = IOAS_PROT_READ, .iova = 0x40000,
+			      .length = 6 * pg,
+			      .addr = (uint64_t)(uintptr_t)mem + 12 * pg };
+	CHECK_OK(ioas_as_map(f.as, &m));
+	for (int pass = 0; pass < 2; pass++) { /* last page first, then first */
+		for (int k = 0; k < 6; k++) {
+			int p = pass ? k : 5 - k;
+			uint64_t want = p < 4 ? 0x100000 + (12 + (uint64_t)p) * pg
+					      : 0x900000 + (uint64_t)(p - 4) * pg;
+
+			CHECK_OK(hxl(&f, 0x40000 + (uint64_t)p * pg + 0x10,
+				     6 * pg - (uint64_t)p * pg - 0x10,
+				     IOAS_PROT_READ, &x));
+			CHECK_EQ(x.pa, want + 0x10);
+			CHECK_EQ(x.length, (p < 4 ? 4 * pg : 6 * pg) -
+						   (uint64_t)p * pg - 0x10);
+		}
+		ioas_iommu_invalidate_all(f.mmu);
+	}
+	CHECK_OK(ioas_as_unmap(f.as, 0x40000, 0x40000 + 6 * pg - 1, NULL));
+	CHECK_ERR(hxl(&f, 0x43000, 1, IOAS_PROT_READ, &x), -EFAULT);
+	CHECK_EQ(x.fault.reason, IOAS_FAULT_NO_MAPPING);
+	hfx_fini(&f);
+	free(mem);
 }
 
 static void no_stale(uint32_t mode)
