@@ -283,5 +283,14 @@ void tcache_fill_end(struct ioas_iommu_tcache *c, const struct tcache_fill *f,
  * translate.c. Never fails. */
 void iommu_dev_prefetch(struct ioas_iommu_dev *dev, uint64_t iova,
 			uint64_t last, uint32_t max_pages);
+/* The same for [iova, last] -> pa with prot that the caller has just
+ * mapped in dom and keeps mapped until this returns (it serialises every
+ * unmap of dom with this call). A HOST domain then needs no lookup and no
+ * lock: its walk would answer exactly that; other kinds prefetch as
+ * above. */
+void iommu_dev_prefetch_mapped(struct ioas_iommu_dev *dev,
+			       const struct ioas_domain *dom, uint64_t iova,
+			       uint64_t last, uint64_t pa, uint32_t prot,
+			       uint32_t max_pages);
 
 #endif

@@ -343,6 +343,46 @@ void iommu_dev_prefetch(struct ioas_iommu_dev *dev, uint64_t iova,
 	rw_unlock(&mmu->topo);
 }
 
+void iommu_dev_prefetch_mapped(struct ioas_iommu_dev *dev,
+			       const struct ioas_domain *dom, uint64_t iova,
+			       uint64_t last, uint64_t pa, uint32_t prot,
+			       uint32_t max_pages)
+{
+	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
+	struct ioas_iommu *mmu = dev->mmu;
+	struct iotlb_hit h;
+	uint64_t tag, epoch, cur = iova & ~pmask;
+
+	if (dom->type != IOAS_DOMAIN_HOST) {
+		iommu_dev_prefetch(dev, iova, last, max_pages);
+		return;
+	}
+	if (iova > last || !max_pages || (prot & ~pmask))
+		return;
+	/* The binding before the epoch: a change after the tag read bumps
+	 * the epoch after storing the new tag, so either the tag is not
+	 * dom's (nothing filled) or the entries' key is one no lookup under
+	 * the new binding asks for. The stamps need no lock: no unmap of dom
+	 * can come before this returns. */
+	tag = atomic_load_explicit(&dev->rid.tag, memory_order_acquire);
+	if (tag != domain_tag(dom, 0) ||
+	    atomic_load_explicit(&mmu->pending_safe, memory_order_acquire))
+		return;
+	epoch = atomic_load_explicit(&mmu->atc_epoch, memory_order_acquire);
+	h.page_iova = cur;
+	h.page_pa = pa - (iova & pmask);
+	h.prot = prot & (IOAS_PROT_READ | IOAS_PROT_WRITE | IOAS_PROT_EXEC |
+			 IOAS_PROT_PRIV | IOAS_PROT_MMIO);
+	h.size_lg2 = ATC_PAGE_LG2;
+	for (uint32_t n = 0; n < max_pages; n++) {
+		atc_fill(&dev->atc, atc_key(tag, 0),
+			 atc_stamp(mmu->atcf, epoch, dom->id, cur), cur, &h);
+		if (cur + pmask >= last)
+			break;
+		cur += pmask + 1;
+	}
+}
+
 /* ---- the slow path ------------------------------------------------------ */
 
 struct slow {

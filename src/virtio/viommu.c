@@ -484,7 +484,8 @@ static int do_map(struct ioas_viommu *v, const uint8_t *req)
 	 * translations ready in the endpoints' ATCs (up to a bound, so a huge
 	 * MAP does not cost what the device may never touch). */
 	for (struct vep *e = d->eps; e; e = e->dom_next)
-		iommu_dev_prefetch(e->dev, vs, ve, VIOMMU_PREFETCH_PAGES);
+		iommu_dev_prefetch_mapped(e->dev, d->dom, vs, ve, ps, m.prot,
+					  VIOMMU_PREFETCH_PAGES);
 	return 0;
 }
 
