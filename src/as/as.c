@@ -111,6 +111,7 @@ void ioas_as_destroy(struct ioas_as *as)
 		return;
 	ctx = as->ctx;
 	ioas_as_unmap_all(as);
+	as_spares_free(as);
 	for (size_t i = 0; i < as->nr_windows; i++)
 		ctx_free(ctx, as->windows[i], sizeof(*as->windows[i]));
 	ctx_free(ctx, as->resv, as->cap_resv * sizeof(*as->resv));

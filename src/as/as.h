@@ -64,6 +64,10 @@ struct ioas_as {
 	size_t nr_allowed, nr_allowed_merged, cap_allowed_merged;
 	struct itree maps;
 	uint64_t mapped_bytes;
+	/* freed mappings kept for the next map (linked by node.parent): a
+	 * guest that maps and unmaps a buffer per I/O allocates nothing */
+	struct itree_node *spare;
+	uint32_t nr_spare;
 	struct as_listener *listeners;
 };
 
@@ -85,6 +89,9 @@ struct as_run {
 };
 void as_mapping_run(const struct as_mapping *m, uint64_t iova,
 		    struct as_run *r);
+
+/* Free the spare mappings (destroy). */
+void as_spares_free(struct ioas_as *as);
 
 /* The window that contains iova, or NULL. */
 struct as_window *as_window_find(const struct ioas_as *as, uint64_t iova);

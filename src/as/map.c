@@ -177,6 +177,46 @@ void as_listener_detach(struct ioas_as *as, struct as_listener *l)
 		l->ops->unlock(l);
 }
 
+#define AS_SPARE_MAX 64
+
+/* A zeroed mapping: a spare one if any (still subject to fault injection),
+ * else a new one. */
+static struct as_mapping *mapping_alloc(struct ioas_as *as)
+{
+	struct as_mapping *m = as_mapping_of(as->spare);
+
+	if (!m)
+		return ctx_zalloc(as->ctx, sizeof(*m));
+	if (ctx_fail_injected(as->ctx))
+		return NULL;
+	as->spare = m->node.parent;
+	as->nr_spare--;
+	memset(m, 0, sizeof(*m));
+	return m;
+}
+
+static void mapping_free(struct ioas_as *as, struct as_mapping *m)
+{
+	if (as->nr_spare == AS_SPARE_MAX) {
+		ctx_free(as->ctx, m, sizeof(*m));
+		return;
+	}
+	m->node.parent = as->spare;
+	as->spare = &m->node;
+	as->nr_spare++;
+}
+
+void as_spares_free(struct ioas_as *as)
+{
+	while (as->spare) {
+		struct as_mapping *m = as_mapping_of(as->spare);
+
+		as->spare = m->node.parent;
+		ctx_free(as->ctx, m, sizeof(*m));
+	}
+	as->nr_spare = 0;
+}
+
 /* Both with the listeners locked. */
 static void mapping_insert(struct ioas_as *as, struct as_mapping *m)
 {
@@ -195,7 +235,7 @@ static void mapping_remove(struct ioas_as *as, struct as_mapping *m)
 	as->mapped_bytes -= m->node.last - m->node.start + 1;
 	if (m->backing)
 		mm_backing_put(m->backing);
-	ctx_free(as->ctx, m, sizeof(*m));
+	mapping_free(as, m);
 }
 
 int ioas_as_map(struct ioas_as *as, struct ioas_map *umap)
@@ -247,13 +287,13 @@ int ioas_as_map(struct ioas_as *as, struct ioas_map *umap)
 		if (write && (b->flags & IOAS_REG_READONLY))
 			return -EPERM;
 	}
-	m = ctx_zalloc(as->ctx, sizeof(*m));
+	m = mapping_alloc(as);
 	if (!m)
 		return -ENOMEM;
 	if (!(map.flags & IOAS_MAP_PHYS) && as->pin_mode == IOAS_PIN_ON_MAP) {
 		ret = mm_pin_backing(as->mm, map.addr, map.length, write, &b);
 		if (ret) {
-			ctx_free(as->ctx, m, sizeof(*m));
+			mapping_free(as, m);
 			return ret;
 		}
 	}
@@ -275,7 +315,7 @@ int ioas_as_map(struct ioas_as *as, struct ioas_map *umap)
 	if (ret) {
 		if (b && !b->registered)
 			mm_backing_discard(b);
-		ctx_free(as->ctx, m, sizeof(*m));
+		mapping_free(as, m);
 		return ret;
 	}
 	if (!(map.flags & IOAS_MAP_FIXED_IOVA))
@@ -429,14 +469,14 @@ int ioas_as_copy(struct ioas_as *dst, const struct ioas_as *src,
 		const struct as_mapping *m = as_mapping_of(n);
 		uint64_t pstart = i == 0 ? cp.src_iova : n->start;
 		uint64_t plast = n->last < src_last ? n->last : src_last;
-		struct as_mapping *p = ctx_zalloc(dst->ctx, sizeof(*p));
+		struct as_mapping *p = mapping_alloc(dst);
 
 		if (p && m->backing && !m->backing->registered &&
 		    mm_sub_backing(m->backing,
 				   m->addr - m->backing->uaddr +
 					   (pstart - n->start),
 				   plast - pstart + 1, &p->backing)) {
-			ctx_free(dst->ctx, p, sizeof(*p));
+			mapping_free(dst, p);
 			p = NULL;
 		}
 		if (!p) {
@@ -444,7 +484,7 @@ int ioas_as_copy(struct ioas_as *dst, const struct ioas_as *src,
 				if (pieces[i]->backing &&
 				    !pieces[i]->backing->registered)
 					mm_backing_discard(pieces[i]->backing);
-				ctx_free(dst->ctx, pieces[i], sizeof(*p));
+				mapping_free(dst, pieces[i]);
 			}
 			ctx_free(dst->ctx, pieces, k * sizeof(*pieces));
 			return -ENOMEM;
@@ -470,7 +510,7 @@ int ioas_as_copy(struct ioas_as *dst, const struct ioas_as *src,
 				if (pieces[j]->backing &&
 				    !pieces[j]->backing->registered)
 					mm_backing_discard(pieces[j]->backing);
-				ctx_free(dst->ctx, pieces[j], sizeof(*pieces[j]));
+				mapping_free(dst, pieces[j]);
 			}
 			ctx_free(dst->ctx, pieces, k * sizeof(*pieces));
 			return ret;

@@ -35,9 +35,8 @@ static void *default_alloc(size_t size, size_t align)
 	return p;
 }
 
-void *ctx_alloc(struct ioas_ctx *ctx, size_t size, size_t align)
+bool ctx_fail_countdown(struct ioas_ctx *ctx)
 {
-	void *p;
 	uint64_t left = atomic_load(&ctx->fail_countdown);
 
 	/* One-shot fault injection: the countdown reaching zero fails this
@@ -48,11 +47,20 @@ void *ctx_alloc(struct ioas_ctx *ctx, size_t size, size_t align)
 			if (left == 1) {
 				atomic_store(&ctx->fail_fired, true);
 				atomic_fetch_add(&ctx->failed, 1);
-				return NULL;
+				return true;
 			}
 			break;
 		}
 	}
+	return false;
+}
+
+void *ctx_alloc(struct ioas_ctx *ctx, size_t size, size_t align)
+{
+	void *p;
+
+	if (ctx_fail_injected(ctx))
+		return NULL;
 	if (size == 0)
 		size = 1;
 	p = ctx->ops.alloc ? ctx->ops.alloc(ctx->opaque, size, align)

@@ -37,6 +37,16 @@ static inline void *ctx_zalloc(struct ioas_ctx *ctx, size_t size)
 {
 	return ctx_alloc(ctx, size, 16);
 }
+/* Whether fault injection fails this allocation (counted as ctx_alloc
+ * counts it): for allocations served from a cache of the caller's, which
+ * must fail when an allocation would. */
+bool ctx_fail_countdown(struct ioas_ctx *ctx);
+static inline bool ctx_fail_injected(struct ioas_ctx *ctx)
+{
+	return atomic_load_explicit(&ctx->fail_countdown,
+				    memory_order_relaxed) &&
+	       ctx_fail_countdown(ctx);
+}
 /* size must be the size passed to ctx_alloc. NULL is ignored. */
 void ctx_free(struct ioas_ctx *ctx, void *ptr, size_t size);
 

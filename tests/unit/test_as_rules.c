@@ -1292,6 +1292,41 @@ TEST(as_unmap_never_allocates)
 	fx_fini(&f);
 }
 
+/* Unmapped mappings are kept (at most 64) for the next maps, which then
+ * allocate nothing, and still fail when an allocation is made to fail. */
+TEST(as_unmapped_mappings_are_reused)
+{
+	static struct fx f; /* reachable, not leaked, if the case fails */
+	struct ioas_ctx_stats a, b;
+	struct ioas_as *as;
+
+	fx_init(&f, 0);
+	as = space(&f, 0, FULL, PINMAP, 0, 0, 0, 0);
+	for (uint64_t i = 0; i < 100; i++)
+		CHECK_OK(map_fixed(as, IOAS_MAP_PHYS, 0x100000 + i * PG, PG,
+				   R1_PA, RW));
+	ioas_ctx_get_stats(f.ctx, &a);
+	CHECK_EQ(ioas_as_unmap_all(as), 100 * PG);
+	ioas_ctx_get_stats(f.ctx, &b);
+	CHECK_EQ(b.frees - a.frees, 100 - 64);
+	for (uint64_t i = 0; i < 64; i++)
+		CHECK_OK(map_fixed(as, IOAS_MAP_PHYS, 0x200000 + i * PG, PG,
+				   R1_PA, RW));
+	ioas_ctx_get_stats(f.ctx, &a);
+	CHECK_EQ(a.allocs, b.allocs);
+	CHECK_OK(ioas_as_unmap(as, 0x200000, 0x200fff, NULL));
+	ioas_ctx_fail_nth(f.ctx, 1);
+	FAILS(&f, map_fixed(as, IOAS_MAP_PHYS, 0x300000, PG, R1_PA, RW),
+	      -ENOMEM);
+	CHECK(ioas_ctx_fail_nth_fired(f.ctx));
+	ioas_ctx_fail_nth(f.ctx, 0);
+	CHECK_OK(map_fixed(as, IOAS_MAP_PHYS, 0x300000, PG, R1_PA, RW));
+	ioas_ctx_get_stats(f.ctx, &b);
+	CHECK_EQ(b.allocs, a.allocs);
+	CHECK_EQ(list_maps(as, 0, UINT64_MAX), 64);
+	fx_fini(&f);
+}
+
 /* ==== copy ============================================================== */
 
 TEST(as_copy_shares_registration)
