@@ -266,12 +266,14 @@ static void push_raw(struct vq *vq, uint32_t id, uint32_t len)
 /* ---- chain parsing ------------------------------------------------------------ */
 
 /* Whether every byte of [addr, addr + len - 1] is RAM (writable RAM if
- * write). The range may span adjacent regions. len >= 1, no wrap. */
+ * write). The range may span adjacent regions; *host is its host memory
+ * when it lies in one, else NULL. len >= 1, no wrap. */
 static bool ram_ok(const struct ioas_phys *phys, uint64_t addr, uint64_t len,
-		   bool write)
+		   bool write, uint8_t **host)
 {
 	uint64_t cur = addr, last = addr + (len - 1);
 
+	*host = NULL;
 	for (;;) {
 		const struct phys_region *r = phys_find(phys, cur);
 
@@ -279,8 +281,11 @@ static bool ram_ok(const struct ioas_phys *phys, uint64_t addr, uint64_t len,
 			return false;
 		if (write && (r->flags & IOAS_PHYS_F_READONLY))
 			return false;
-		if (r->last >= last)
+		if (r->last >= last) {
+			if (cur == addr)
+				*host = r->host + (addr - r->base);
 			return true;
+		}
 		cur = r->last + 1;
 	}
 }
@@ -288,7 +293,7 @@ static bool ram_ok(const struct ioas_phys *phys, uint64_t addr, uint64_t len,
 /* Append a buffer to the element, merging with the previous segment when
  * contiguous and of the same direction. */
 static enum chain_err add_seg(struct vq_elem *elem, uint64_t addr, uint32_t len,
-			      bool write)
+			      bool write, uint8_t *host)
 {
 	unsigned n = elem->nr_read + elem->nr_write;
 	uint64_t total = elem->read_len + elem->write_len + len;
@@ -303,6 +308,8 @@ static enum chain_err add_seg(struct vq_elem *elem, uint64_t addr, uint32_t len,
 
 		if (prev_write == write && prev_last != UINT64_MAX &&
 		    prev_last + 1 == addr) {
+			if (!host || prev->host + prev->len != host)
+				prev->host = NULL; /* across regions */
 			prev->len += len;
 			goto counted;
 		}
@@ -311,6 +318,7 @@ static enum chain_err add_seg(struct vq_elem *elem, uint64_t addr, uint32_t len,
 		return CHAIN_SEGS;
 	elem->seg[n].addr = addr;
 	elem->seg[n].len = len;
+	elem->seg[n].host = host;
 	if (write)
 		elem->nr_write++;
 	else
@@ -352,6 +360,7 @@ static enum chain_err parse_chain(const struct vq *vq, uint16_t head,
 	struct table t = { vq->desc_h, 0, vq->size };
 	bool in_indirect = false, seen_write = false;
 	uint32_t idx = head, visited = 0, ndesc = 0;
+	uint8_t *host;
 
 	elem->head = head;
 	elem->nr_read = elem->nr_write = 0;
@@ -381,9 +390,9 @@ static enum chain_err parse_chain(const struct vq *vq, uint16_t head,
 			if (__builtin_add_overflow(d.addr, (uint64_t)d.len - 1,
 						   &last))
 				return CHAIN_WRAP;
-			if (!ram_ok(vq->phys, d.addr, d.len, false))
+			if (!ram_ok(vq->phys, d.addr, d.len, false, &host))
 				return CHAIN_ADDR;
-			t.host = phys_ram_ptr(vq->phys, d.addr, d.len);
+			t.host = host;
 			t.pa = d.addr;
 			t.count = d.len / VIRTQ_DESC_SIZE;
 			in_indirect = true;
@@ -403,9 +412,9 @@ static enum chain_err parse_chain(const struct vq *vq, uint16_t head,
 			if (__builtin_add_overflow(d.addr, (uint64_t)d.len - 1,
 						   &last))
 				return CHAIN_WRAP;
-			if (!ram_ok(vq->phys, d.addr, d.len, w))
+			if (!ram_ok(vq->phys, d.addr, d.len, w, &host))
 				return CHAIN_ADDR;
-			e = add_seg(elem, d.addr, d.len, w);
+			e = add_seg(elem, d.addr, d.len, w, host);
 			if (e)
 				return e;
 		}
@@ -516,14 +525,23 @@ static int64_t seg_copy(const struct vq *vq, const struct vq_seg *seg,
 		chunk = seg[i].len - offset;
 		if (chunk > want - done)
 			chunk = want - done;
-		if (write)
-			ret = ioas_phys_write(vq->phys, seg[i].addr + offset,
-					      p + done, (size_t)chunk);
-		else
-			ret = ioas_phys_read(vq->phys, seg[i].addr + offset,
-					     p + done, (size_t)chunk);
-		if (ret)
-			return ret;
+		if (seg[i].host) { /* RAM, checked at pop */
+			if (write)
+				memcpy(seg[i].host + offset, p + done,
+				       (size_t)chunk);
+			else
+				memcpy(p + done, seg[i].host + offset,
+				       (size_t)chunk);
+		} else {
+			ret = write ? ioas_phys_write(vq->phys,
+						      seg[i].addr + offset,
+						      p + done, (size_t)chunk)
+				    : ioas_phys_read(vq->phys,
+						     seg[i].addr + offset,
+						     p + done, (size_t)chunk);
+			if (ret)
+				return ret;
+		}
 		done += chunk;
 		offset = 0;
 	}

@@ -159,6 +159,9 @@ struct vq_config {
 struct vq_seg {
 	uint64_t addr;       /* guest-physical, [addr, addr + len - 1] is RAM */
 	uint64_t len;        /* >= 1 */
+	uint8_t *host;       /* its host memory when it lies in one RAM region
+			      * (valid until the next pop: regions change only
+			      * between the device's calls), else NULL */
 };
 
 struct vq_elem {

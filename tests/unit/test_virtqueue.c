@@ -385,6 +385,48 @@ TEST(vq_chained_segments)
 	fx_fini(&f);
 }
 
+/* Buffers across two RAM regions adjacent in guest-physical space but
+ * not in host memory: one buffer over the edge, and two descriptors that
+ * merge into one segment over it, read and written byte-exactly. */
+TEST(vq_buffers_across_regions)
+{
+	struct fx f;
+	struct vq_elem e;
+	uint8_t *next = malloc(0x1000), buf[16], w[16];
+	struct vqd_buf b[3] = {
+		{ RAM_LAST - 7, 16 },                   /* over the edge */
+		{ RAM_LAST - 3, 4 }, { RAM_LAST + 1, 4 }, /* merge over it */
+	};
+
+	CHECK(next);
+	for (unsigned i = 0; i < 0x1000; i++)
+		next[i] = (uint8_t)(0x40 + i);
+	fx_init(&f, 8, 0, 0);
+	add_ram(&f, RAM_LAST + 1, 0x1000, next, 0);
+	CHECK(vqd_add(f.d, b, 1, 2, false, 1) >= 0);
+	vqd_kick(f.d);
+	CHECK_ERR(vq_pop(f.vq, &e), 1);
+	CHECK_EQ(e.nr_read, 1);
+	CHECK_EQ(e.nr_write, 1);
+	CHECK_EQ(e.seg[1].len, 8);
+	CHECK_EQ(vq_elem_read(f.vq, &e, 0, buf, sizeof(buf)), 16);
+	for (unsigned i = 0; i < 8; i++) {
+		CHECK_EQ(buf[i], f.ram[RAM_SIZE - 8 + i]);
+		CHECK_EQ(buf[8 + i], next[i]);
+	}
+	for (unsigned i = 0; i < sizeof(w); i++)
+		w[i] = (uint8_t)(0xd0 + i);
+	CHECK_EQ(vq_elem_write(f.vq, &e, 0, w, sizeof(w)), 8);
+	for (unsigned i = 0; i < 4; i++) {
+		CHECK_EQ(f.ram[RAM_SIZE - 4 + i], 0xd0 + i);
+		CHECK_EQ(next[i], 0xd4 + i);
+	}
+	CHECK_EQ(next[4], 0x44);
+	CHECK_OK(vq_push(f.vq, &e, 8));
+	fx_fini(&f);
+	free(next);
+}
+
 TEST(vq_contiguous_merge)
 {
 	struct fx f;
