@@ -97,8 +97,12 @@ static struct itree_node *rotate_right(struct itree *t, struct itree_node *x)
 	return y;
 }
 
-/* Walk from x to the root refreshing cached fields and restoring the AVL
- * balance. Children of x are already consistent. */
+/* Walk from x towards the root refreshing cached fields and restoring the
+ * AVL balance. Children of x are already consistent. Ancestors depend only
+ * on their children's cached fields, so the walk stops at the first node
+ * that needs no rotation and whose fields come out unchanged. (When remove
+ * moves a successor s up, every node from x to s loses or gains the lowest
+ * start of its subtree, so the walk cannot stop below s.) */
 static void fixup(struct itree *t, struct itree_node *x)
 {
 	while (x) {
@@ -118,7 +122,14 @@ static void fixup(struct itree *t, struct itree_node *x)
 				rotate_right(t, r);
 			x = rotate_left(t, x);
 		} else {
+			uint64_t ss = x->sub_start, sl = x->sub_last;
+			uint64_t g = x->max_gap;
+			int h = x->height;
+
 			update(x);
+			if (x->sub_start == ss && x->sub_last == sl &&
+			    x->max_gap == g && x->height == h)
+				return;
 		}
 		x = x->parent;
 	}
