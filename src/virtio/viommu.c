@@ -493,7 +493,6 @@ static int do_unmap(struct ioas_viommu *v, const uint8_t *req)
 {
 	uint32_t domain = vq_ld32(req + 4);
 	uint64_t vs = vq_ld64(req + 8), ve = vq_ld64(req + 16);
-	struct itree_node *n;
 	struct vdom *d;
 	size_t before;
 	int ret;
@@ -510,16 +509,11 @@ static int do_unmap(struct ioas_viommu *v, const uint8_t *req)
 		return -EINVAL;
 	if (vs > ve)
 		return -EINVAL;
-	n = itree_first_overlap(&d->as->maps, vs, ve);
-	if (!n)
-		return 0; /* nothing mapped there: success, nothing removed */
-	if (n->start < vs)
-		return -ERANGE; /* would split the first mapping */
-	n = itree_find(&d->as->maps, ve);
-	if (n && n->last > ve)
-		return -ERANGE; /* would split the last one */
 	before = d->as->maps.count;
 	ret = ioas_as_unmap(d->as, vs, ve, NULL);
+	if (ret == -ENOENT) /* removed nothing: was there nothing to remove,
+			     * or a mapping only partly inside (a split)? */
+		return itree_first_overlap(&d->as->maps, vs, ve) ? -ERANGE : 0;
 	if (ret)
 		return ret;
 	v->mappings -= before - d->as->maps.count;
