@@ -311,7 +311,9 @@ IOAS_EXPORT void ioas_domain_destroy(struct ioas_domain *dom);
 /*
  * Make a PAGING (or HOST) domain mirror as: outside its aperture is reserved in as,
  * the reservations of the groups attached to it are made, and every
- * mapping is written into its table.
+ * mapping is written into its table (a HOST domain has none: it reads
+ * the space's own mappings). The domain must be detached (or destroyed)
+ * before the space is destroyed.
  * -EINVAL: not PAGING or HOST; the domain's smallest page is larger than the
  *          space's smallest
  * -EBUSY: attached to a space already

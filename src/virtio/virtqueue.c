@@ -308,7 +308,8 @@ static enum chain_err add_seg(struct vq_elem *elem, uint64_t addr, uint32_t len,
 
 		if (prev_write == write && prev_last != UINT64_MAX &&
 		    prev_last + 1 == addr) {
-			if (!host || prev->host + prev->len != host)
+			if (!host || !prev->host ||
+			    prev->host + prev->len != host)
 				prev->host = NULL; /* across regions */
 			prev->len += len;
 			goto counted;

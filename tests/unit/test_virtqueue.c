@@ -393,9 +393,10 @@ TEST(vq_buffers_across_regions)
 	struct fx f;
 	struct vq_elem e;
 	uint8_t *next = malloc(0x1000), buf[16], w[16];
-	struct vqd_buf b[3] = {
+	struct vqd_buf b[4] = {
 		{ RAM_LAST - 7, 16 },                   /* over the edge */
 		{ RAM_LAST - 3, 4 }, { RAM_LAST + 1, 4 }, /* merge over it */
+		{ RAM_LAST + 5, 4 },                    /* and on past it */
 	};
 
 	CHECK(next);
@@ -403,12 +404,12 @@ TEST(vq_buffers_across_regions)
 		next[i] = (uint8_t)(0x40 + i);
 	fx_init(&f, 8, 0, 0);
 	add_ram(&f, RAM_LAST + 1, 0x1000, next, 0);
-	CHECK(vqd_add(f.d, b, 1, 2, false, 1) >= 0);
+	CHECK(vqd_add(f.d, b, 1, 3, false, 1) >= 0);
 	vqd_kick(f.d);
 	CHECK_ERR(vq_pop(f.vq, &e), 1);
 	CHECK_EQ(e.nr_read, 1);
 	CHECK_EQ(e.nr_write, 1);
-	CHECK_EQ(e.seg[1].len, 8);
+	CHECK_EQ(e.seg[1].len, 12);
 	CHECK_EQ(vq_elem_read(f.vq, &e, 0, buf, sizeof(buf)), 16);
 	for (unsigned i = 0; i < 8; i++) {
 		CHECK_EQ(buf[i], f.ram[RAM_SIZE - 8 + i]);
@@ -416,13 +417,13 @@ TEST(vq_buffers_across_regions)
 	}
 	for (unsigned i = 0; i < sizeof(w); i++)
 		w[i] = (uint8_t)(0xd0 + i);
-	CHECK_EQ(vq_elem_write(f.vq, &e, 0, w, sizeof(w)), 8);
-	for (unsigned i = 0; i < 4; i++) {
+	CHECK_EQ(vq_elem_write(f.vq, &e, 0, w, sizeof(w)), 12);
+	for (unsigned i = 0; i < 4; i++)
 		CHECK_EQ(f.ram[RAM_SIZE - 4 + i], 0xd0 + i);
+	for (unsigned i = 0; i < 8; i++)
 		CHECK_EQ(next[i], 0xd4 + i);
-	}
-	CHECK_EQ(next[4], 0x44);
-	CHECK_OK(vq_push(f.vq, &e, 8));
+	CHECK_EQ(next[8], 0x48);
+	CHECK_OK(vq_push(f.vq, &e, 12));
 	fx_fini(&f);
 	free(next);
 }
