@@ -70,10 +70,7 @@ static int dom_listener_map(struct as_listener *l, uint64_t iova,
 	wr_lock(&dom->lock);
 	if (dom->mmu->inv_mode == IOAS_INV_DEFERRED)
 		inv_before_map(dom, iova, last);
-	ret = ioas_pt_map(dom->pt, iova, last, pa,
-			  prot & (IOAS_PROT_READ | IOAS_PROT_WRITE |
-				  IOAS_PROT_EXEC | IOAS_PROT_PRIV |
-				  IOAS_PROT_MMIO));
+	ret = ioas_pt_map(dom->pt, iova, last, pa, prot & DOM_PROT);
 	rw_unlock(&dom->lock);
 	return ret;
 }

@@ -190,6 +190,8 @@ struct ioas_iommu {
 };
 
 #define RWX (IOAS_PROT_READ | IOAS_PROT_WRITE | IOAS_PROT_EXEC)
+/* What a domain keeps of a mapping's prot. */
+#define DOM_PROT (RWX | IOAS_PROT_PRIV | IOAS_PROT_MMIO)
 
 /* Domain kinds whose translations the IOTLB and the ATCs keep. */
 static inline bool kind_cached(uint32_t kind)

@@ -158,8 +158,7 @@ static bool host_run(const struct ioas_domain *dom, uint64_t iova,
 	if (!m)
 		return false;
 	as_mapping_run(m, iova, run);
-	*prot = m->prot & (IOAS_PROT_READ | IOAS_PROT_WRITE | IOAS_PROT_EXEC |
-			   IOAS_PROT_PRIV | IOAS_PROT_MMIO);
+	*prot = m->prot & DOM_PROT;
 	return true;
 }
 
@@ -296,6 +295,28 @@ static int prefetch_stretch(struct ioas_domain *dom, uint64_t iova,
 	return 0;
 }
 
+/* Fill dev's ATC with the 4 KiB pages from cur's to last's (at most
+ * budget) out of h, stamped with epoch; returns how many. */
+static uint32_t prefetch_pages(struct ioas_iommu_dev *dev, uint64_t key,
+			       uint64_t epoch, uint32_t dom_id, uint64_t cur,
+			       uint64_t last, const struct iotlb_hit *h,
+			       uint32_t budget)
+{
+	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
+	uint32_t n = 0;
+
+	cur &= ~pmask;
+	while (n < budget) {
+		atc_fill(&dev->atc, key,
+			 atc_stamp(dev->mmu->atcf, epoch, dom_id, cur), cur, h);
+		n++;
+		if (cur + pmask >= last)
+			break;
+		cur += pmask + 1;
+	}
+	return n;
+}
+
 /*
  * The ATC side of a prefetch: the pages come from lookups under topo and
  * the domain's lock, held throughout, so they are what the table maps now
@@ -310,8 +331,7 @@ void iommu_dev_prefetch(struct ioas_iommu_dev *dev, uint64_t iova,
 	struct fault_info f = { 0, 0, 0, 0, 0, 0 };
 	struct ioas_domain *dom;
 	struct iotlb_hit h = { 0, 0, 0, 0 };
-	uint64_t tag, epoch = 0, stretch_last = 0,
-		      cur = iova & ~(((uint64_t)1 << ATC_PAGE_LG2) - 1);
+	uint64_t tag, stretch_last = 0, cur = iova;
 
 	if (iova > last || !max_pages)
 		return;
@@ -326,18 +346,19 @@ void iommu_dev_prefetch(struct ioas_iommu_dev *dev, uint64_t iova,
 	}
 	rd_lock(&dom->lock);
 	/* one lookup per stretch, then each of its 4 KiB pages */
-	for (uint32_t n = 0; n < max_pages; n++) {
-		if (!n || cur > stretch_last) {
-			epoch = atomic_load_explicit(&mmu->atc_epoch,
-						     memory_order_acquire);
-			if (prefetch_stretch(dom, cur, &h, &stretch_last, &f))
-				break;
-		}
-		atc_fill(&dev->atc, atc_key(tag, 0),
-			 atc_stamp(mmu->atcf, epoch, dom->id, cur), cur, &h);
-		if (cur + (((uint64_t)1 << ATC_PAGE_LG2) - 1) >= last)
+	while (max_pages) {
+		uint64_t epoch = atomic_load_explicit(&mmu->atc_epoch,
+						      memory_order_acquire);
+		uint64_t end;
+
+		if (prefetch_stretch(dom, cur, &h, &stretch_last, &f))
 			break;
-		cur += (uint64_t)1 << ATC_PAGE_LG2;
+		end = stretch_last < last ? stretch_last : last;
+		max_pages -= prefetch_pages(dev, atc_key(tag, 0), epoch,
+					    dom->id, cur, end, &h, max_pages);
+		if (end >= last)
+			break;
+		cur = end + 1;
 	}
 	rw_unlock(&dom->lock);
 	rw_unlock(&mmu->topo);
@@ -351,7 +372,7 @@ void iommu_dev_prefetch_mapped(struct ioas_iommu_dev *dev,
 	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
 	struct ioas_iommu *mmu = dev->mmu;
 	struct iotlb_hit h;
-	uint64_t tag, epoch, cur = iova & ~pmask;
+	uint64_t tag;
 
 	if (dom->type != IOAS_DOMAIN_HOST) {
 		iommu_dev_prefetch(dev, iova, last, max_pages);
@@ -368,19 +389,14 @@ void iommu_dev_prefetch_mapped(struct ioas_iommu_dev *dev,
 	if (tag != domain_tag(dom, 0) ||
 	    atomic_load_explicit(&mmu->pending_safe, memory_order_acquire))
 		return;
-	epoch = atomic_load_explicit(&mmu->atc_epoch, memory_order_acquire);
-	h.page_iova = cur;
+	h.page_iova = iova & ~pmask;
 	h.page_pa = pa - (iova & pmask);
-	h.prot = prot & (IOAS_PROT_READ | IOAS_PROT_WRITE | IOAS_PROT_EXEC |
-			 IOAS_PROT_PRIV | IOAS_PROT_MMIO);
+	h.prot = prot & DOM_PROT;
 	h.size_lg2 = ATC_PAGE_LG2;
-	for (uint32_t n = 0; n < max_pages; n++) {
-		atc_fill(&dev->atc, atc_key(tag, 0),
-			 atc_stamp(mmu->atcf, epoch, dom->id, cur), cur, &h);
-		if (cur + pmask >= last)
-			break;
-		cur += pmask + 1;
-	}
+	(void)prefetch_pages(dev, atc_key(tag, 0),
+			     atomic_load_explicit(&mmu->atc_epoch,
+						  memory_order_acquire),
+			     dom->id, iova, last, &h, max_pages);
 }
 
 /* ---- the slow path ------------------------------------------------------ */
