@@ -97,18 +97,28 @@ void as_mapping_run(const struct as_mapping *m, uint64_t iova,
 }
 
 /* The locks of the listeners that read the tree (as_listener_ops). */
+static void listener_lock(struct as_listener *l)
+{
+	if (l->ops->lock)
+		l->ops->lock(l);
+}
+
+static void listener_unlock(struct as_listener *l)
+{
+	if (l->ops->unlock)
+		l->ops->unlock(l);
+}
+
 static void listeners_lock(struct ioas_as *as)
 {
 	for (struct as_listener *l = as->listeners; l; l = l->next)
-		if (l->ops->lock)
-			l->ops->lock(l);
+		listener_lock(l);
 }
 
 static void listeners_unlock(struct ioas_as *as)
 {
 	for (struct as_listener *l = as->listeners; l; l = l->next)
-		if (l->ops->unlock)
-			l->ops->unlock(l);
+		listener_unlock(l);
 }
 
 /* Mirror m into every listener, all or nothing. */
@@ -138,8 +148,7 @@ int as_listener_attach(struct ioas_as *as, struct as_listener *l)
 	struct itree_node *n;
 	int ret = 0;
 
-	if (l->ops->lock)
-		l->ops->lock(l);
+	listener_lock(l);
 	for (n = itree_first(&as->maps); n; n = itree_next(n)) {
 		ret = listener_map_one(l, as_mapping_of(n));
 		if (ret) {
@@ -153,8 +162,7 @@ int as_listener_attach(struct ioas_as *as, struct as_listener *l)
 		l->next = as->listeners;
 		as->listeners = l;
 	}
-	if (l->ops->unlock)
-		l->ops->unlock(l);
+	listener_unlock(l);
 	return ret;
 }
 
@@ -162,8 +170,7 @@ void as_listener_detach(struct ioas_as *as, struct as_listener *l)
 {
 	struct as_listener **pp;
 
-	if (l->ops->lock)
-		l->ops->lock(l);
+	listener_lock(l);
 	for (pp = &as->listeners; *pp; pp = &(*pp)->next) {
 		if (*pp == l) {
 			*pp = l->next;
@@ -173,8 +180,7 @@ void as_listener_detach(struct ioas_as *as, struct as_listener *l)
 	for (struct itree_node *n = itree_first(&as->maps); n; n = itree_next(n))
 		l->ops->unmap(l, n->start, n->last);
 	l->next = NULL;
-	if (l->ops->unlock)
-		l->ops->unlock(l);
+	listener_unlock(l);
 }
 
 #define AS_SPARE_MAX 64
