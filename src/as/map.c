@@ -40,42 +40,6 @@ static int check_fixed(const struct ioas_as *as, uint64_t iova, uint64_t last,
 
 /* ---- listeners ---------------------------------------------------------------- */
 
-/* Feed every physically contiguous run of m to one listener. On failure
- * the runs already fed are unmapped again. */
-static int listener_map_one(struct as_listener *l, const struct as_mapping *m)
-{
-	uint64_t iova = m->node.start;
-
-	for (;;) {
-		uint64_t pa, run_m1, contig;
-		int ret;
-
-		if (m->backing) {
-			uint64_t off = m->addr - m->backing->uaddr +
-				       (iova - m->node.start);
-			uint64_t left = m->node.last - iova;
-
-			pa = mm_backing_pa(m->backing, off,
-					   left == UINT64_MAX ? UINT64_MAX
-							      : left + 1,
-					   &contig);
-			run_m1 = contig - 1;
-		} else {
-			pa = m->addr + (iova - m->node.start);
-			run_m1 = m->node.last - iova;
-		}
-		ret = l->ops->map(l, iova, iova + run_m1, pa, m->prot);
-		if (ret) {
-			if (iova != m->node.start)
-				l->ops->unmap(l, m->node.start, iova - 1);
-			return ret;
-		}
-		if (iova + run_m1 >= m->node.last)
-			return 0;
-		iova += run_m1 + 1;
-	}
-}
-
 void as_mapping_run(const struct as_mapping *m, uint64_t iova,
 		    struct as_run *r)
 {
@@ -94,6 +58,30 @@ void as_mapping_run(const struct as_mapping *m, uint64_t iova,
 	r->start = m->node.start + (first - base);
 	r->last = m->node.start + (last - base);
 	r->pa = pa;
+}
+
+/* Feed every physically contiguous run of m to one listener. On failure
+ * the runs already fed are unmapped again. */
+static int listener_map_one(struct as_listener *l, const struct as_mapping *m)
+{
+	uint64_t iova = m->node.start;
+
+	for (;;) {
+		struct as_run run;
+		int ret;
+
+		as_mapping_run(m, iova, &run);
+		ret = l->ops->map(l, iova, run.last, run.pa + (iova - run.start),
+				  m->prot);
+		if (ret) {
+			if (iova != m->node.start)
+				l->ops->unmap(l, m->node.start, iova - 1);
+			return ret;
+		}
+		if (run.last >= m->node.last)
+			return 0;
+		iova = run.last + 1;
+	}
 }
 
 /* The locks of the listeners that read the tree (as_listener_ops). */
@@ -563,21 +551,16 @@ int64_t ioas_as_lookup(const struct ioas_as *as, uint64_t iova, uint64_t *pa,
 {
 	struct itree_node *n = itree_find(&as->maps, iova);
 	const struct as_mapping *m;
+	struct as_run run;
 	uint64_t left_m1, contig;
 
 	if (!n)
 		return -ENOENT;
 	m = as_mapping_of(n);
-	left_m1 = n->last - iova; /* bytes left - 1: never overflows */
-	if (m->backing) {
-		uint64_t off = m->addr - m->backing->uaddr + (iova - n->start);
-		uint64_t want = left_m1 == UINT64_MAX ? UINT64_MAX : left_m1 + 1;
-
-		*pa = mm_backing_pa(m->backing, off, want, &contig);
-	} else {
-		*pa = m->addr + (iova - n->start);
-		contig = left_m1 == UINT64_MAX ? UINT64_MAX : left_m1 + 1;
-	}
+	as_mapping_run(m, iova, &run);
+	*pa = run.pa + (iova - run.start);
+	left_m1 = run.last - iova; /* bytes left - 1: never overflows */
+	contig = left_m1 == UINT64_MAX ? UINT64_MAX : left_m1 + 1;
 	if (prot)
 		*prot = m->prot;
 	return contig > INT64_MAX ? INT64_MAX : (int64_t)contig;

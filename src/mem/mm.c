@@ -499,24 +499,6 @@ void mm_backing_stretch(const struct mm_backing *b, uint64_t off,
 	*pa = x[i].pa + (*first - x[i].off);
 }
 
-uint64_t mm_backing_pa(const struct mm_backing *b, uint64_t off, uint64_t len,
-		       uint64_t *contig)
-{
-	size_t lo = extent_index(b, off);
-	const struct mm_extent *e = &b->extents[lo];
-	uint64_t in = off - e->off, left = e->len - in;
-
-	/* Extents split at region edges; a run may continue physically into
-	 * the next one. */
-	while (left < len && e + 1 < b->extents + b->nr_extents &&
-	       e[1].pa == e->pa + e->len) {
-		e++;
-		left += e->len;
-	}
-	*contig = left < len ? left : len;
-	return b->extents[lo].pa + in;
-}
-
 /* ---- registrations ------------------------------------------------------------ */
 
 /* Index where (uaddr, length) sorts: first registration not less than it. */

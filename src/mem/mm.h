@@ -72,9 +72,5 @@ void mm_backing_put(struct mm_backing *b);
 void mm_backing_stretch(const struct mm_backing *b, uint64_t off,
 			uint64_t lo, uint64_t hi, uint64_t *first,
 			uint64_t *last, uint64_t *pa);
-/* Physical address of the byte at `off` in the backing, and how many bytes
- * from there (at most `len`) stay physically contiguous. */
-uint64_t mm_backing_pa(const struct mm_backing *b, uint64_t off, uint64_t len,
-		       uint64_t *contig);
 
 #endif
