@@ -277,6 +277,13 @@ bool tcache_fill_begin(const struct ioas_iommu_tcache *c, uint64_t iova,
 		       uint64_t length, uint32_t access, struct tcache_fill *f);
 void tcache_fill_end(struct ioas_iommu_tcache *c, const struct tcache_fill *f,
 		     uint64_t iova, uint64_t pa, uint32_t prot);
+/* The common miss in one step: the device's ATC holds the page (answers
+ * exactly as ioas_iommu_translate's fast path would, counted as its ATC
+ * hit): *pa and *prot of the access, the entry refilled, true. false: ask
+ * ioas_iommu_translate (nothing changed). c initialised. */
+bool tcache_refill_from_atc(struct ioas_iommu_tcache *c, uint64_t iova,
+			    uint64_t length, uint32_t access, uint64_t *pa,
+			    uint32_t *prot);
 
 /* Warm dev's ATC with the 4 KiB pages of [iova, last] (at most max_pages)
  * that its RID binding maps now, as a device that is about to use a

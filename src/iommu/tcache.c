@@ -82,6 +82,51 @@ void tcache_fill_end(struct ioas_iommu_tcache *c, const struct tcache_fill *f,
 	e->counter = word(f->counter);
 }
 
+bool tcache_refill_from_atc(struct ioas_iommu_tcache *c, uint64_t iova,
+			    uint64_t length, uint32_t access, uint64_t *pa,
+			    uint32_t *prot)
+{
+	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
+	struct ioas_iommu *mmu = c->mmu;
+	struct ioas_iommu_dev *dev = c->dev;
+	struct ioas_iommu_tcache_entry *e;
+	_Atomic uint64_t *counter;
+	struct iotlb_hit h;
+	uint64_t tag, epoch, stamp;
+
+	/* ioas_iommu_translate's fast path, in its order */
+	if (!length || length - 1 > pmask - (iova & pmask) ||
+	    !(access & RWX) || (access & ~RWX) ||
+	    iova + (length - 1) > dev->dma_last ||
+	    atomic_load_explicit(&dev->stopped, memory_order_relaxed))
+		return false;
+	tag = atomic_load_explicit(&dev->rid.tag, memory_order_acquire);
+	if (!kind_cached(tag_kind(tag)) ||
+	    atomic_load_explicit(&mmu->pending_safe, memory_order_acquire))
+		return false;
+	epoch = atomic_load_explicit(&mmu->atc_epoch, memory_order_acquire);
+	counter = atc_filter_slot(mmu->atcf, tag_dom(tag), iova);
+	stamp = epoch + atomic_load_explicit(counter, memory_order_acquire);
+	if (!atc_lookup(&dev->atc, mmu->atcf, atc_key(tag, 0), epoch, iova,
+			&h) ||
+	    ((access | h.prot) & IOAS_PROT_PRIV) || (access & ~h.prot & RWX) ||
+	    (h.prot & ~(uint32_t)pmask))
+		return false;
+	atc_count_hit(&dev->atc);
+	*pa = h.page_pa + (iova & pmask);
+	*prot = h.prot;
+	/* the binding the key matched is the one read before the epoch: a
+	 * change since bumps the epoch after its store (tcache_fill_end) */
+	if (atomic_load_explicit(&dev->rid.tag, memory_order_acquire) != tag)
+		return true;
+	e = &c->e[(iova >> ATC_PAGE_LG2) & (IOAS_IOMMU_TCACHE_ENTRIES - 1)];
+	e->page_prot = (iova & ~pmask) | h.prot;
+	e->delta = *pa - iova;
+	e->stamp = stamp;
+	e->counter = word(counter);
+	return true;
+}
+
 int ioas_iommu_tcache_miss(struct ioas_iommu_tcache *c, uint64_t iova,
 			   uint64_t length, uint32_t access,
 			   struct ioas_iommu_xlate *out)
@@ -93,6 +138,11 @@ int ioas_iommu_tcache_miss(struct ioas_iommu_tcache *c, uint64_t iova,
 	if (!c || !c->dev)
 		return -EINVAL;
 	c->misses++;
+	if (out && tcache_refill_from_atc(c, iova, length, access, &out->pa,
+				   &out->prot)) {
+		out->length = length;
+		return 0;
+	}
 	fill = tcache_fill_begin(c, iova, length, access, &f);
 	ret = ioas_iommu_translate(c->mmu, c->dev, 0, iova, length, access,
 				   out);

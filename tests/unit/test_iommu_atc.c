@@ -342,6 +342,50 @@ TEST(tcache_serves_repeats_and_follows_unmap_replace_detach)
 	env_fini(&e);
 }
 
+/* A cache miss on a page the device's ATC holds is answered from the ATC
+ * (counted there) and refills the entry under that page's own counter: an
+ * unmap of the page alone ends the entry, its neighbour's stays. */
+TEST(tcache_miss_refills_from_the_atc)
+{
+	struct ioas_iommu_tcache c;
+	struct env e;
+	uint64_t h0;
+
+	env_init(&e, IOAS_INV_STRICT, 0);
+	CHECK_OK(ioas_iommu_tcache_init(&c, e.mmu, e.dev));
+	map(e.as, 0x20000, RAM);
+	map(e.as, 0x21000, RAM + PG);
+	warm(&e, 0x20000, RAM);
+	warm(&e, 0x21000, RAM + PG);
+	h0 = atc_hits(&e);
+	CHECK_EQ(cxl(&c, 0x20010, IOAS_PROT_WRITE), RAM + 0x10);
+	CHECK_EQ(cxl(&c, 0x21010, IOAS_PROT_READ), RAM + PG + 0x10);
+	CHECK_EQ(atc_hits(&e), h0 + 2);
+	CHECK_EQ(c.misses, 2);
+	CHECK_EQ(cxl(&c, 0x20018, IOAS_PROT_READ), RAM + 0x18);
+	CHECK_EQ(cxl(&c, 0x21018, IOAS_PROT_WRITE), RAM + PG + 0x18);
+	CHECK_EQ(c.hits, 2);
+	CHECK_EQ(atc_hits(&e), h0 + 2);
+	CHECK_OK(ioas_as_unmap(e.as, 0x21000, 0x21fff, NULL));
+	CHECK_EQ(cxl(&c, 0x21018, IOAS_PROT_READ), UINT64_MAX);
+	CHECK_EQ(cxl(&c, 0x20018, IOAS_PROT_READ), RAM + 0x18);
+	CHECK_EQ(c.hits, 3);
+	/* a privileged access is not the cache's: translate judges it */
+	{
+		struct ioas_iommu_xlate x;
+
+		CHECK_ERR(ioas_iommu_translate_cached(&c, 0x20000, 8,
+						      IOAS_PROT_READ |
+							      IOAS_PROT_PRIV,
+						      &x),
+			  ioas_iommu_translate(e.mmu, e.dev, 0, 0x20000, 8,
+					       IOAS_PROT_READ | IOAS_PROT_PRIV,
+					       &x));
+	}
+	CHECK_EQ(c.hits, 3);
+	env_fini(&e);
+}
+
 /* Whatever the cache cannot judge goes to ioas_iommu_translate: the same
  * returns, and no hit. */
 TEST(tcache_leaves_the_rest_to_translate)

@@ -288,12 +288,14 @@ static void op_translate(struct world *w, struct model *m, struct test_rng *rng,
 	    : pasid < NPASID ? m->pasid_dom[i][pasid]
 			     : -1;
 	/* the cache serves single pages, and hits pages used again before
-	 * they change: a hot set of 32 pages (one per entry) */
+	 * they change: a hot set of 32 pages (one per entry), which plain
+	 * translates share (what they leave in the device's ATC refills the
+	 * cache on its misses) */
 	if (test_rng_below(rng, 2))
 		len = 1 + test_rng_below(rng, PG - iova % PG);
+	if (pasid == 0 && test_rng_below(rng, 4))
+		iova %= IOAS_IOMMU_TCACHE_ENTRIES * PG;
 	if (pasid == 0 && test_rng_below(rng, 2)) {
-		if (test_rng_below(rng, 4))
-			iova %= IOAS_IOMMU_TCACHE_ENTRIES * PG;
 		r = ioas_iommu_translate_cached(&w->tc[i], iova, len, acc, &x);
 	} else
 		r = ioas_iommu_translate(w->mmu, w->dev[i], pasid, iova, len,
@@ -379,6 +381,11 @@ static void run(uint32_t mode, uint32_t flags, uint64_t steps, uint64_t seed)
 	for (int i = 0; i < NDEV; i++)
 		for (int p = 0; p < NPASID; p++)
 			m->pasid_dom[i][p] = -1;
+	/* the last translates' requests (their generator states), asked
+	 * again after every change: what a cache kept must still be right */
+	struct test_rng recent[8];
+	unsigned nrecent = 0;
+
 	for (uint64_t step = 0; step < steps; step++) {
 		uint64_t k = test_rng_below(&rng, 100);
 
@@ -395,13 +402,22 @@ static void run(uint32_t mode, uint32_t flags, uint64_t steps, uint64_t seed)
 			for (int s = 0; s < 2; s++)
 				memset(m->s[s].stale, 0, sizeof(m->s[s].stale));
 		} else if (k < 70) {
+			recent[nrecent++ % 8] = rng;
 			op_translate(&w, m, &rng, stale_mode);
+			continue;
 		} else {
 			/* the same request twice, as devices repeat theirs:
 			 * the second one is what a cache hit must get right */
 			struct test_rng again = rng;
 
+			recent[nrecent++ % 8] = rng;
 			op_translate(&w, m, &rng, stale_mode);
+			op_translate(&w, m, &again, stale_mode);
+			continue;
+		}
+		for (unsigned j = 0; j < nrecent && j < 8; j++) {
+			struct test_rng again = recent[j];
+
 			op_translate(&w, m, &again, stale_mode);
 		}
 	}
