@@ -461,16 +461,25 @@ ioas_iommu_tcache_lookup(struct ioas_iommu_tcache *c, uint64_t iova,
 	const struct ioas_iommu_tcache_entry *e =
 		&c->e[(iova >> 12) & (IOAS_IOMMU_TCACHE_ENTRIES - 1)];
 
-	/* length - 1 wraps for 0. Same page: the XOR leaves only low bits.
+	const uint64_t pp = e->page_prot;
+
+	/* One test for the geometry: each term exceeds 0xfff exactly when
+	 * the entry holds another page (the XOR keeps only low bits
+	 * otherwise), length is 0 (wraps) or over a page, or the access
+	 * crosses the page end (no overflow once length - 1 <= 0xfff).
 	 * An access of no bits, of unknown bits or PRIV is never served here
 	 * (the general path judges it); an empty entry grants nothing. */
-	if (length - 1 <= 0xfff - (iova & 0xfff) &&
-	    (e->page_prot ^ iova) <= 0xfff && access &&
-	    !(access & ~(e->page_prot & (IOAS_PROT_READ | IOAS_PROT_WRITE |
-					 IOAS_PROT_EXEC))) &&
-	    __atomic_load_n(c->epoch, __ATOMIC_ACQUIRE) +
-			    __atomic_load_n(e->counter, __ATOMIC_ACQUIRE) ==
-		    e->stamp) {
+	if (__builtin_expect(
+		    ((pp ^ iova) | (length - 1) |
+		     ((iova & 0xfff) + ((length - 1) & 0xfff))) <= 0xfff &&
+			    access &&
+			    !(access & ~(pp & (IOAS_PROT_READ | IOAS_PROT_WRITE |
+					       IOAS_PROT_EXEC))) &&
+			    __atomic_load_n(c->epoch, __ATOMIC_ACQUIRE) +
+					    __atomic_load_n(e->counter,
+							    __ATOMIC_ACQUIRE) ==
+				    e->stamp,
+		    1)) {
 		c->hits++;
 		return e;
 	}
