@@ -225,7 +225,8 @@ IOAS_EXPORT int ioas_viommu_translate(struct ioas_viommu *v, uint32_t ep,
  * iommu.h) in front of ioas_viommu_translate. Hits are inline; they never
  * fault and are counted in c->c.hits, not in the device's statistics.
  * Served from it: single-page accesses through the endpoint's domain
- * mappings (never bypass, never an MSI region); everything else and every
+ * mappings, and pages wholly inside the endpoint's MSI region (bypass
+ * domains and global bypass never); everything else and every
  * miss is ioas_viommu_translate, whose answer refills the entry. One
  * thread at a time; valid until the device is destroyed (attach, detach,
  * unmap and reset empty it as they must).
@@ -233,9 +234,14 @@ IOAS_EXPORT int ioas_viommu_translate(struct ioas_viommu *v, uint32_t ep,
 struct ioas_viommu_tcache {
 	struct ioas_iommu_tcache c;
 	struct ioas_viommu *v;
+	const void *priv;       /* private: the endpoint */
 	uint32_t ep;
 	uint32_t reserved;
 };
+
+/* In an entry's low bits: the page lies in an MSI region of the endpoint
+ * and passes untranslated (IOAS_VIOMMU_DMA_BYPASS). Private. */
+#define IOAS_VIOMMU_TCACHE_BYPASS (1u << 11)
 
 /* -EINVAL: NULL argument; -ENOENT: ep is not an endpoint of v. */
 IOAS_EXPORT int ioas_viommu_tcache_init(struct ioas_viommu_tcache *c,
@@ -262,7 +268,9 @@ static inline int ioas_viommu_translate_cached(struct ioas_viommu_tcache *c,
 		out->length = length;
 		out->prot = e->page_prot & (IOAS_PROT_READ | IOAS_PROT_WRITE |
 					    IOAS_PROT_EXEC);
-		out->flags = 0;
+		out->flags = e->page_prot & IOAS_VIOMMU_TCACHE_BYPASS
+				     ? IOAS_VIOMMU_DMA_BYPASS
+				     : 0;
 		return 0;
 	}
 	return ioas_viommu_tcache_miss(c, iova, length, access, out);

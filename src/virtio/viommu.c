@@ -876,29 +876,50 @@ int ioas_viommu_tcache_init(struct ioas_viommu_tcache *c, struct ioas_viommu *v,
 	if (ret)
 		return ret;
 	c->v = v;
+	c->priv = e; /* endpoints live as long as the device */
 	c->ep = ep;
 	c->reserved = 0;
 	return 0;
 }
 
 /* Does the 4 KiB page of iova touch an MSI region of ep (which passes
- * untranslated, so the page's answers differ within it)? */
-static bool page_touches_msi(const struct vep *e, uint64_t iova)
+ * untranslated, so the page's answers differ within it)? The region, or
+ * NULL. */
+static const struct ioas_range *page_msi(const struct vep *e, uint64_t iova)
 {
 	uint64_t first = iova & ~(uint64_t)0xfff, last = first + 0xfff;
 
 	for (uint32_t i = 0; i < e->nmsi; i++)
 		if (e->msi[i].start <= last && first <= e->msi[i].last)
-			return true;
-	return false;
+			return &e->msi[i];
+	return NULL;
+}
+
+/* An entry for the page of iova, wholly inside an MSI region: it passes
+ * every plain access untranslated whatever the binding, and regions never
+ * change, so the entry depends on nothing but the epoch. */
+static void tcache_fill_msi(struct ioas_viommu_tcache *c, uint64_t iova)
+{
+	static const uint64_t unchanging; /* its "invalidation counter" */
+	struct ioas_iommu_tcache_entry *t =
+		&c->c.e[(iova >> 12) & (IOAS_IOMMU_TCACHE_ENTRIES - 1)];
+
+	t->page_prot = (iova & ~(uint64_t)0xfff) | RWX |
+		       IOAS_VIOMMU_TCACHE_BYPASS;
+	t->delta = 0;
+	t->stamp = __atomic_load_n(c->c.epoch, __ATOMIC_ACQUIRE);
+	t->counter = &unchanging;
 }
 
 int ioas_viommu_tcache_miss(struct ioas_viommu_tcache *c, uint64_t iova,
 			    uint64_t length, uint32_t access,
 			    struct ioas_viommu_dma *out)
 {
+	const struct ioas_range *msi;
 	struct tcache_fill f;
 	struct vep *e;
+	uint64_t pa;
+	uint32_t prot;
 	bool fill;
 	int ret;
 
@@ -907,17 +928,35 @@ int ioas_viommu_tcache_miss(struct ioas_viommu_tcache *c, uint64_t iova,
 	ret = translate_check(c->v, out, iova, length, access);
 	if (ret)
 		return ret;
-	e = ep_find(c->v, c->ep);
-	if (!e)
-		return -ENOENT;
+	e = (struct vep *)(uintptr_t)c->priv;
 	c->c.misses++;
+	msi = e->nmsi ? page_msi(e, iova) : NULL;
+	if (msi) {
+		/* translate_ep's first rule; cached when the whole page is in */
+		if (msi->start <= (iova & ~(uint64_t)0xfff) &&
+		    (iova | 0xfff) <= msi->last)
+			tcache_fill_msi(c, iova);
+		return translate_ep(c->v, e, iova, length, access, out);
+	}
+	/* translate_ep's answer when the ATC holds the page: no MSI region,
+	 * a translated endpoint, the IOMMU's fast path */
+	if (atomic_load_explicit(&e->state, memory_order_acquire) ==
+		    EP_TRANSLATED &&
+	    tcache_refill_from_atc(&c->c, iova, length, access, &pa, &prot)) {
+		stat_inc(&c->v->translations);
+		out->pa = pa;
+		out->length = length;
+		out->prot = prot & RWX;
+		out->flags = 0;
+		return 0;
+	}
 	/* the endpoint's binding is a table-backed domain before and after
 	 * (tcache_fill_end), and the answer is not a bypass: it came from
 	 * the domain's mappings */
 	fill = tcache_fill_begin(&c->c, iova, length, access, &f);
 	ret = translate_ep(c->v, e, iova, length, access, out);
 	if (!ret && fill && out->length == length &&
-	    !(out->flags & IOAS_VIOMMU_DMA_BYPASS) && !page_touches_msi(e, iova))
+	    !(out->flags & IOAS_VIOMMU_DMA_BYPASS))
 		tcache_fill_end(&c->c, &f, iova, out->pa, out->prot);
 	return ret;
 }

@@ -925,8 +925,9 @@ TEST(map_prefetches_translations)
 	fx_fini(&f);
 }
 
-/* The cache an emulated device holds: hits on domain mappings only (never
- * an MSI page or a bypass), and unmap, detach and reset end them at once. */
+/* The cache an emulated device holds: hits on domain mappings and MSI
+ * pages (never a bypass domain), and unmap, detach and reset end the
+ * mappings' hits at once. */
 TEST(translate_cached_follows_the_device)
 {
 	struct fx f;
@@ -950,14 +951,16 @@ TEST(translate_cached_follows_the_device)
 	/* no write permission: the device's answer (a fault), no hit */
 	CHECK_ERR(ioas_viommu_translate_cached(&c, 0x10010, 8, W, &dma),
 		  -EFAULT);
-	/* the MSI window passes through and is never cached */
+	/* the MSI window passes through, and its pages are cached as such */
 	for (int i = 0; i < 2; i++) {
 		CHECK_OK(ioas_viommu_translate_cached(&c, MSI_START + 4, 4, W,
 						      &dma));
 		CHECK_EQ(dma.pa, MSI_START + 4);
+		CHECK_EQ(dma.length, 4);
+		CHECK_EQ(dma.prot, R | W | IOAS_PROT_EXEC);
 		CHECK_EQ(dma.flags, IOAS_VIOMMU_DMA_BYPASS);
 	}
-	CHECK_EQ(c.c.hits, 2);
+	CHECK_EQ(c.c.hits, 3);
 	/* unmap: faults at once */
 	CHECK_EQ(viod_unmap(f.d, 2, 0x10000, 0x10fff), VIOMMU_S_OK);
 	CHECK_ERR(ioas_viommu_translate_cached(&c, 0x10010, 8, R, &dma),
@@ -967,7 +970,7 @@ TEST(translate_cached_follows_the_device)
 	CHECK_OK(ioas_viommu_translate_cached(&c, 0x10010, 8, R, &dma));
 	CHECK_OK(ioas_viommu_translate_cached(&c, 0x10010, 8, R, &dma));
 	CHECK_EQ(dma.pa, 0x60010);
-	CHECK_EQ(c.c.hits, 3);
+	CHECK_EQ(c.c.hits, 4);
 	CHECK_EQ(viod_detach(f.d, 2, EP_MSI), VIOMMU_S_OK);
 	{
 		int r1 = ioas_viommu_translate_cached(&c, 0x10010, 8, R, &dma);
@@ -977,7 +980,7 @@ TEST(translate_cached_follows_the_device)
 		CHECK_EQ(r1, r2);
 		CHECK(r1 != 0 || dma.pa == 0x10010);
 	}
-	CHECK_EQ(c.c.hits, 3);
+	CHECK_EQ(c.c.hits, 4);
 	/* a bypass domain is never cached */
 	CHECK_EQ(viod_attach(f.d, 3, EP_PLAIN, VIOMMU_ATTACH_F_BYPASS),
 		 VIOMMU_S_OK);
@@ -1000,6 +1003,49 @@ TEST(translate_cached_follows_the_device)
 		CHECK(r1 != 0 || dma.pa != 0x70000);
 	}
 	CHECK_EQ(c2.c.hits, 1);
+	fx_fini(&f);
+}
+
+/* A page only partly in an MSI region answers differently on each side of
+ * the region's edge: never cached; a page wholly inside is. */
+TEST(translate_cached_msi_pages)
+{
+	const struct ioas_viommu_resv msi = { { 0x90000800, 0x900027ff },
+					      IOAS_VIOMMU_RESV_MSI, 0 };
+	struct ioas_viommu_tcache c;
+	struct ioas_viommu_dma dma;
+	struct fx f;
+
+	fx_init(&f);
+	CHECK_OK(ioas_viommu_endpoint_add(f.v, 77, &msi, 1));
+	CHECK_OK(ioas_viommu_tcache_init(&c, f.v, 77));
+	CHECK_EQ(viod_attach(f.d, 1, 77, 0), VIOMMU_S_OK);
+	for (int i = 0; i < 2; i++) {
+		/* first and last page: partly in */
+		CHECK_OK(ioas_viommu_translate_cached(&c, 0x90000900, 8, W, &dma));
+		CHECK_EQ(dma.pa, 0x90000900);
+		CHECK_EQ(dma.flags, IOAS_VIOMMU_DMA_BYPASS);
+		CHECK_ERR(ioas_viommu_translate_cached(&c, 0x90000100, 8, W, &dma),
+			  -EFAULT);
+		CHECK_OK(ioas_viommu_translate_cached(&c, 0x900027f8, 8, R, &dma));
+		CHECK_EQ(dma.flags, IOAS_VIOMMU_DMA_BYPASS);
+		CHECK_ERR(ioas_viommu_translate_cached(&c, 0x90002800, 8, R, &dma),
+			  -EFAULT);
+	}
+	CHECK_EQ(c.c.hits, 0);
+	/* the middle page: wholly in, whatever the access */
+	CHECK_OK(ioas_viommu_translate_cached(&c, 0x90001000, 8, R, &dma));
+	CHECK_OK(ioas_viommu_translate_cached(&c, 0x90001ff8, 8, W, &dma));
+	CHECK_EQ(dma.pa, 0x90001ff8);
+	CHECK_EQ(dma.flags, IOAS_VIOMMU_DMA_BYPASS);
+	CHECK_OK(ioas_viommu_translate_cached(&c, 0x90001000, 8, IOAS_PROT_EXEC,
+					      &dma));
+	CHECK_EQ(c.c.hits, 2);
+	/* a bypass domain leaves the window as it was */
+	CHECK_EQ(viod_attach(f.d, 2, 77, VIOMMU_ATTACH_F_BYPASS), VIOMMU_S_OK);
+	CHECK_OK(ioas_viommu_translate_cached(&c, 0x90001010, 8, W, &dma));
+	CHECK_EQ(dma.pa, 0x90001010);
+	CHECK_EQ(dma.flags, IOAS_VIOMMU_DMA_BYPASS);
 	fx_fini(&f);
 }
 

@@ -156,6 +156,33 @@ static int m_xl(const struct model *m, int e, uint64_t iova, uint32_t acc,
 	return -EFAULT;
 }
 
+#define NSEEN 32
+struct seen {
+	uint64_t iova;
+	uint32_t acc;
+	int ep;
+};
+
+/* A one-byte access through endpoint e's caller cache: the model's answer,
+ * flagged as a bypass exactly in the MSI window. */
+static void check_cached(const struct model *m, struct ioas_viommu_tcache *c,
+			 int e, uint64_t iova, uint32_t acc, unsigned step)
+{
+	struct ioas_viommu_dma dma;
+	uint64_t mpa = 0;
+	int exp = m_xl(m, e, iova, acc, &mpa);
+	int got = ioas_viommu_translate_cached(c, iova, 1, acc, &dma);
+	bool msi = eps[e] == EP_MSI && iova >= MSI_START && iova <= MSI_LAST;
+
+	if (got != exp ||
+	    (!got && (dma.pa != mpa || (dma.flags != 0) != msi)))
+		test_fail(__FILE__, __LINE__,
+			  "step %u ep %u iova %#llx cached: %d %#llx flags %u, model %d %#llx",
+			  step, eps[e], (unsigned long long)iova, got,
+			  (unsigned long long)dma.pa, got ? 0 : dma.flags, exp,
+			  (unsigned long long)mpa);
+}
+
 static void run_model(uint32_t format, uint64_t seed, unsigned steps,
 		      bool wo_reads)
 {
@@ -163,6 +190,11 @@ static void run_model(uint32_t format, uint64_t seed, unsigned steps,
 	struct model m;
 	struct test_rng rng;
 	uint8_t req[VIOMMU_REQ_MAX];
+	/* the caches emulated devices hold: the same answers as the device,
+	 * for new addresses and for the last NSEEN asked after every step */
+	struct ioas_viommu_tcache tc[NEP];
+	struct seen seen[NSEEN];
+	unsigned nseen = 0;
 
 	test_set_seed(seed);
 	test_rng_seed(&rng, seed);
@@ -175,6 +207,8 @@ static void run_model(uint32_t format, uint64_t seed, unsigned steps,
 	f.cfg.max_mappings = MAXM;
 	f.cfg.input_range.last = (1ull << 39) - 1; /* every format's reach */
 	fx_start(&f);
+	for (int i = 0; i < NEP; i++)
+		CHECK_OK(ioas_viommu_tcache_init(&tc[i], f.v, eps[i]));
 	for (unsigned step = 0; step < steps; step++) {
 		uint32_t op = (uint32_t)test_rng_below(&rng, 100);
 		int d = (int)test_rng_below(&rng, NDOM);
@@ -222,6 +256,10 @@ static void run_model(uint32_t format, uint64_t seed, unsigned steps,
 			test_fail(__FILE__, __LINE__,
 				  "step %u op %u dom %d ep %d: status %u, model %u",
 				  step, op, d, e, r.status, want);
+		/* whatever the caches hold must still be the device's answer */
+		for (unsigned i = 0; i < nseen && i < NSEEN; i++)
+			check_cached(&m, &tc[seen[i].ep], seen[i].ep,
+				     seen[i].iova, seen[i].acc, step);
 		if (step % 8 == 0) {
 			for (int k = 0; k < 16; k++) {
 				int ee = (int)test_rng_below(&rng, NEP);
@@ -231,6 +269,13 @@ static void run_model(uint32_t format, uint64_t seed, unsigned steps,
 				uint64_t pa = 0, mpa = 0;
 				int got, exp;
 
+				/* now and then the edges of the MSI window */
+				if (k == 0)
+					iova = test_rng_below(&rng, 2)
+						       ? MSI_START - PG +
+								 test_rng_below(&rng, 2 * PG)
+						       : MSI_LAST - PG + 1 +
+								 test_rng_below(&rng, 2 * PG);
 				exp = m_xl(&m, ee, iova, acc, &mpa);
 				got = fx_xl(&f, eps[ee], iova, acc, &pa);
 				if (got != exp || (!got && pa != mpa))
@@ -240,6 +285,11 @@ static void run_model(uint32_t format, uint64_t seed, unsigned steps,
 						  (unsigned long long)iova, got,
 						  (unsigned long long)pa, exp,
 						  (unsigned long long)mpa);
+				/* a miss that fills, then (often) a hit */
+				check_cached(&m, &tc[ee], ee, iova, acc, step);
+				check_cached(&m, &tc[ee], ee, iova, acc, step);
+				seen[nseen++ % NSEEN] =
+					(struct seen){ iova, acc, ee };
 			}
 		}
 	}
