@@ -1020,12 +1020,13 @@ static void print_summary(const char *path, const struct replay_opts *o,
 		printf("  IOVA         [0x%" PRIx64 ", 0x%" PRIx64 "] (%" PRIu64
 		       " KiB span)\n", r->iova_min, r->iova_max,
 		       (r->iova_max - r->iova_min + 1) >> 10);
+	/* hits include MSI-window pages, which pass through untranslated */
 	printf("  caches       endpoint caches %" PRIu64 " hits (%.1f%% of "
-	       "translated), then ATC hits %" PRIu64 ", IOTLB hits %" PRIu64
+	       "translations), then ATC hits %" PRIu64 ", IOTLB hits %" PRIu64
 	       ", misses %" PRIu64 ", table walks %" PRIu64 "\n",
 	       r->dev_cache_hits,
-	       r->translated ? 100.0 * (double)r->dev_cache_hits /
-				       (double)r->translated : 0.0,
+	       r->translations ? 100.0 * (double)r->dev_cache_hits /
+					 (double)r->translations : 0.0,
 	       r->atc_hits, r->iotlb_hits, r->iotlb_misses, r->walks);
 	printf("  time         %.3f s (%.2f M lines/s, %.2f M translations/s)\n",
 	       r->seconds, rate / 1e6,
