@@ -379,7 +379,8 @@ TEST(failnth_paging)
 	failnth_format(IOAS_VIOMMU_FMT_PT_BASE + IOAS_PT_FMT_VTD_SS);
 }
 
-/* ---- translate on other threads while requests run (TSan) ----------------------- */
+/* ---- translate on other threads while requests run (TSan), one thread through
+ * caches of its own --------------------------------------------------------------- */
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -390,15 +391,40 @@ struct conc {
 	atomic_uint bad;
 };
 
+struct conc_thread {
+	struct conc *c;
+	bool cached; /* through caches of its own, as an emulated device */
+};
+
 static void *conc_xl(void *arg)
 {
-	struct conc *c = arg;
+	struct conc_thread *ct = arg;
+	struct conc *c = ct->c;
+	struct ioas_viommu_tcache tc, tm;
 	unsigned i = 0;
 
+	if (ct->cached &&
+	    (ioas_viommu_tcache_init(&tc, c->f->v, EP_PLAIN) ||
+	     ioas_viommu_tcache_init(&tm, c->f->v, EP_MSI)))
+		atomic_fetch_add(&c->bad, 1);
 	while (!atomic_load(&c->stop)) {
 		uint64_t page = (i++ * 5) % 16, pa = 0;
-		int r = fx_xl(c->f, EP_PLAIN, 0x400000 + page * PG + 4, R, &pa);
+		struct ioas_viommu_dma dma;
+		int r;
 
+		if (!ct->cached) {
+			r = fx_xl(c->f, EP_PLAIN, 0x400000 + page * PG + 4, R,
+				  &pa);
+		} else {
+			r = ioas_viommu_translate_cached(
+				&tc, 0x400000 + page * PG + 4, 1, R, &dma);
+			pa = r ? 0 : dma.pa;
+			if (ioas_viommu_translate_cached(&tm, MSI_START + page * PG,
+							 4, W, &dma) ||
+			    dma.pa != MSI_START + page * PG ||
+			    dma.flags != IOAS_VIOMMU_DMA_BYPASS)
+				atomic_fetch_add(&c->bad, 1);
+		}
 		if ((r == 0 && pa != 0x800000 + page * PG + 4) ||
 		    (r && r != -EFAULT))
 			atomic_fetch_add(&c->bad, 1);
@@ -410,14 +436,18 @@ TEST(concurrent_translate_during_requests)
 {
 	struct fx f;
 	struct conc c;
+	struct conc_thread ct[2];
 	pthread_t t[2];
 
 	fx_init(&f);
 	c.f = &f;
 	atomic_init(&c.stop, false);
 	atomic_init(&c.bad, 0);
-	for (int i = 0; i < 2; i++)
-		CHECK(!pthread_create(&t[i], NULL, conc_xl, &c));
+	for (int i = 0; i < 2; i++) {
+		ct[i].c = &c;
+		ct[i].cached = i == 1;
+		CHECK(!pthread_create(&t[i], NULL, conc_xl, &ct[i]));
+	}
 	for (unsigned it = 0; it < 400 * test_scale(); it++) {
 		uint64_t page = it % 16;
 
