@@ -409,10 +409,16 @@ IOAS_EXPORT int ioas_iommu_translate(struct ioas_iommu *mmu,
  * no longer give, except what the hardware-faithful STALE mode lets stale
  * IOTLB entries serve until the sync.
  *
+ * Beside the pages, one run: a whole physically contiguous mapping of a
+ * HOST domain (as a MAP left it in the device's ATC), checked against the
+ * epoch and a counter every range invalidation of its domain bumps, so a
+ * buffer of many pages costs one miss, not one per page.
+ *
  * Served from the cache: requests without PASID, without PRIV, inside one
- * 4 KiB page, on a page that is not privileged-only. Everything else, and
- * every miss, is ioas_iommu_translate (faults recorded as usual), whose
- * answer refills the entry.
+ * 4 KiB page (inline) or inside the run (the miss call's first look), on
+ * a page that is not privileged-only. Everything else, and every miss, is
+ * ioas_iommu_translate (faults recorded as usual), whose answer refills
+ * the entry.
  *
  * A cache is used by one thread at a time (a miss writes it) and must not
  * be used after its device is removed. Its fields are private; hits and
@@ -425,7 +431,8 @@ struct ioas_iommu_tcache_entry {
 				  * the low 12 bits = empty) */
 	uint64_t delta;          /* physical - IOVA (mod 2^64) */
 	uint64_t stamp;          /* epoch + counter, read before the fill */
-	const uint64_t *counter; /* its page's invalidation counter */
+	const uint64_t *counter; /* its page's invalidation counter (the run:
+				  * its domain's) */
 };
 
 struct ioas_iommu_tcache {
@@ -434,6 +441,8 @@ struct ioas_iommu_tcache {
 	const uint64_t *epoch;   /* the IOMMU's ATC epoch */
 	uint64_t hits, misses;
 	struct ioas_iommu_tcache_entry e[IOAS_IOMMU_TCACHE_ENTRIES];
+	struct ioas_iommu_tcache_entry run; /* page_prot: first page | prot */
+	uint64_t run_last;                  /* its last byte */
 };
 
 /* Empty cache c for dev of mmu. -EINVAL: NULL argument, dev of another

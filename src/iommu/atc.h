@@ -33,6 +33,11 @@
  *
  * Entries are seqlocked: lookups never write; a fill that finds the entry
  * busy simply skips.
+ *
+ * An entry a MAP's prefetch wrote also names the run it belongs to, with
+ * the epoch plus its domain's counter at the MAP (atc_domain_slot, bumped
+ * by every range invalidation of the domain): the caches callers hold
+ * take the whole run as one entry while that sum stands (tcache.c).
  */
 #ifndef IOAS_IOMMU_ATC_H
 #define IOAS_IOMMU_ATC_H
@@ -65,7 +70,17 @@ struct atc_entry {
 	_Atomic uint64_t stamp;
 	_Atomic uint64_t page_iova;  /* 4 KiB aligned */
 	_Atomic uint64_t pa_prot;    /* page pa | IOAS_PROT_* */
-	uint64_t pad2[3];
+	/* The physically contiguous run of one prot the page was mapped in,
+	 * when the filler knew it (a MAP's prefetch), with the epoch plus the
+	 * domain's counter (atc_domain_slot) read before the run was mapped:
+	 * while that sum stands, nothing of the domain was invalidated, so
+	 * every page of the run still translates alike. run_last 0: none. */
+	_Atomic uint64_t run_first, run_last, run_stamp;
+};
+
+/* What atc_fill_run records of a run, and atc_lookup_run returns. */
+struct atc_run {
+	uint64_t first, last, stamp;
 };
 
 struct atc {
@@ -94,6 +109,18 @@ static inline _Atomic uint64_t *atc_filter_slot(struct atc_filter *f,
 	return &f->c[x >> (64 - ATC_FILTER_LG2)];
 }
 
+/* The domain's counter: bumped by every range invalidation of domain id
+ * dom, whatever its pages (iommu_tlb_changed_range). A collision with a
+ * page's counter only costs extra misses. */
+static inline _Atomic uint64_t *atc_domain_slot(struct atc_filter *f,
+						uint32_t dom)
+{
+	uint64_t x = ((uint64_t)dom * 0xC2B2AE3D27D4EB4Full) ^
+		     0x165667B19E3779F9ull;
+
+	return &f->c[(x * 0x9E3779B97F4A7C15ull) >> (64 - ATC_FILTER_LG2)];
+}
+
 /* What an entry filled now for iova of domain id dom must record: read
  * BEFORE the IOTLB lookup or walk whose result it caches. */
 static inline uint64_t atc_stamp(struct atc_filter *f, uint64_t epoch,
@@ -109,10 +136,10 @@ static inline struct atc_entry *atc_slot(const struct atc *a, uint64_t iova)
 }
 
 /* key from atc_key (never 0: the tag of a binding is not). A hit is the
- * 4 KiB page holding iova. */
-static inline bool atc_lookup(const struct atc *a, struct atc_filter *f,
-			      uint64_t key, uint64_t epoch, uint64_t iova,
-			      struct iotlb_hit *h)
+ * 4 KiB page holding iova; with run, also the entry's run (last 0: none). */
+static inline bool atc_lookup_run(const struct atc *a, struct atc_filter *f,
+				  uint64_t key, uint64_t epoch, uint64_t iova,
+				  struct iotlb_hit *h, struct atc_run *run)
 {
 	struct atc_entry *e = atc_slot(a, iova);
 	uint32_t s = atomic_load_explicit(&e->seq, memory_order_acquire);
@@ -121,6 +148,14 @@ static inline bool atc_lookup(const struct atc *a, struct atc_filter *f,
 	uint64_t pi = atomic_load_explicit(&e->page_iova, memory_order_relaxed);
 	uint64_t pp = atomic_load_explicit(&e->pa_prot, memory_order_relaxed);
 
+	if (run) {
+		run->first = atomic_load_explicit(&e->run_first,
+						  memory_order_relaxed);
+		run->last = atomic_load_explicit(&e->run_last,
+						 memory_order_relaxed);
+		run->stamp = atomic_load_explicit(&e->run_stamp,
+						  memory_order_relaxed);
+	}
 	atomic_thread_fence(memory_order_acquire);
 	if ((s & 1) || atomic_load_explicit(&e->seq, memory_order_relaxed) != s ||
 	    k != key || (iova ^ pi) >> ATC_PAGE_LG2 ||
@@ -133,12 +168,21 @@ static inline bool atc_lookup(const struct atc *a, struct atc_filter *f,
 	return true;
 }
 
+static inline bool atc_lookup(const struct atc *a, struct atc_filter *f,
+			      uint64_t key, uint64_t epoch, uint64_t iova,
+			      struct iotlb_hit *h)
+{
+	return atc_lookup_run(a, f, key, epoch, iova, h, NULL);
+}
+
 /*
  * Cache the 4 KiB page holding iova, taken from h (any page size); stamp
- * from atc_stamp before the lookup or walk that gave h.
+ * from atc_stamp before the lookup or walk that gave h; run: the run the
+ * page lies in (see struct atc_entry), or NULL.
  */
-static inline void atc_fill(struct atc *a, uint64_t key, uint64_t stamp,
-			    uint64_t iova, const struct iotlb_hit *h)
+static inline void atc_fill_run(struct atc *a, uint64_t key, uint64_t stamp,
+				uint64_t iova, const struct iotlb_hit *h,
+				const struct atc_run *run)
 {
 	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
 	struct atc_entry *e = atc_slot(a, iova);
@@ -156,7 +200,19 @@ static inline void atc_fill(struct atc *a, uint64_t key, uint64_t stamp,
 	atomic_store_explicit(&e->stamp, stamp, memory_order_relaxed);
 	atomic_store_explicit(&e->page_iova, pi, memory_order_relaxed);
 	atomic_store_explicit(&e->pa_prot, pa | h->prot, memory_order_relaxed);
+	atomic_store_explicit(&e->run_first, run ? run->first : 0,
+			      memory_order_relaxed);
+	atomic_store_explicit(&e->run_last, run ? run->last : 0,
+			      memory_order_relaxed);
+	atomic_store_explicit(&e->run_stamp, run ? run->stamp : 0,
+			      memory_order_relaxed);
 	atomic_store_explicit(&e->seq, s + 2, memory_order_release);
+}
+
+static inline void atc_fill(struct atc *a, uint64_t key, uint64_t stamp,
+			    uint64_t iova, const struct iotlb_hit *h)
+{
+	atc_fill_run(a, key, stamp, iova, h, NULL);
 }
 
 /* A statistic, not a synchronisation: a plain load and store keep the hit

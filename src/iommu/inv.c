@@ -55,6 +55,8 @@ void iommu_tlb_changed_range(struct ioas_iommu *mmu, uint32_t dom,
 		if (p == plast)
 			break;
 	}
+	/* and the runs caches keep of the domain (struct atc_entry) */
+	atomic_fetch_add(atc_domain_slot(mmu->atcf, dom), 1);
 }
 
 static void inv_one(struct ioas_iommu *mmu, const struct inv_entry *e)

@@ -277,6 +277,31 @@ bool tcache_fill_begin(const struct ioas_iommu_tcache *c, uint64_t iova,
 		       uint64_t length, uint32_t access, struct tcache_fill *f);
 void tcache_fill_end(struct ioas_iommu_tcache *c, const struct tcache_fill *f,
 		     uint64_t iova, uint64_t pa, uint32_t prot);
+/* The entry of c's run that answers an access of length bytes at iova,
+ * or NULL (counted as a hit). The first thing a miss call asks: kept out
+ * of the inline page lookup, whose hits it would slow. */
+static inline const struct ioas_iommu_tcache_entry *
+tcache_run_lookup(struct ioas_iommu_tcache *c, uint64_t iova, uint64_t length,
+		  uint32_t access)
+{
+	const struct ioas_iommu_tcache_entry *r = &c->run;
+	const uint64_t first = r->page_prot & ~(uint64_t)0xfff;
+
+	/* first <= iova <= last, then the access ends inside (an empty run
+	 * grants nothing; no run spans all of the 64-bit space, so length 0
+	 * never fits) */
+	if (iova - first <= c->run_last - first &&
+	    length - 1 <= c->run_last - iova && (access & RWX) &&
+	    !(access & ~(r->page_prot & RWX)) &&
+	    __atomic_load_n(c->epoch, __ATOMIC_ACQUIRE) +
+			    __atomic_load_n(r->counter, __ATOMIC_ACQUIRE) ==
+		    r->stamp) {
+		c->hits++;
+		return r;
+	}
+	return NULL;
+}
+
 /* The common miss in one step: the device's ATC holds the page (answers
  * exactly as ioas_iommu_translate's fast path would, counted as its ATC
  * hit): *pa and *prot of the access, the entry refilled, true. false: ask
@@ -295,7 +320,9 @@ void iommu_dev_prefetch(struct ioas_iommu_dev *dev, uint64_t iova,
 /* The same for [iova, last] -> pa with prot that the caller has just
  * mapped in dom and keeps mapped until this returns (it serialises every
  * unmap of dom with this call). A HOST domain then needs no lookup and no
- * lock: its walk would answer exactly that; other kinds prefetch as
+ * lock: its walk would answer exactly that; and its entries carry the
+ * whole run when it is made of whole pages, which the caches callers hold
+ * take as one entry (tcache_refill_from_atc). Other kinds prefetch as
  * above. */
 void iommu_dev_prefetch_mapped(struct ioas_iommu_dev *dev,
 			       const struct ioas_domain *dom, uint64_t iova,

@@ -90,9 +90,10 @@ bool tcache_refill_from_atc(struct ioas_iommu_tcache *c, uint64_t iova,
 	struct ioas_iommu *mmu = c->mmu;
 	struct ioas_iommu_dev *dev = c->dev;
 	struct ioas_iommu_tcache_entry *e;
-	_Atomic uint64_t *counter;
+	_Atomic uint64_t *counter, *dcounter;
 	struct iotlb_hit h;
-	uint64_t tag, epoch, stamp;
+	struct atc_run run;
+	uint64_t tag, epoch, stamp, dstamp;
 
 	/* ioas_iommu_translate's fast path, in its order */
 	if (!length || length - 1 > pmask - (iova & pmask) ||
@@ -107,8 +108,10 @@ bool tcache_refill_from_atc(struct ioas_iommu_tcache *c, uint64_t iova,
 	epoch = atomic_load_explicit(&mmu->atc_epoch, memory_order_acquire);
 	counter = atc_filter_slot(mmu->atcf, tag_dom(tag), iova);
 	stamp = epoch + atomic_load_explicit(counter, memory_order_acquire);
-	if (!atc_lookup(&dev->atc, mmu->atcf, atc_key(tag, 0), epoch, iova,
-			&h) ||
+	dcounter = atc_domain_slot(mmu->atcf, tag_dom(tag));
+	dstamp = epoch + atomic_load_explicit(dcounter, memory_order_acquire);
+	if (!atc_lookup_run(&dev->atc, mmu->atcf, atc_key(tag, 0), epoch, iova,
+			    &h, &run) ||
 	    ((access | h.prot) & IOAS_PROT_PRIV) || (access & ~h.prot & RWX) ||
 	    (h.prot & ~(uint32_t)pmask))
 		return false;
@@ -124,6 +127,20 @@ bool tcache_refill_from_atc(struct ioas_iommu_tcache *c, uint64_t iova,
 	e->delta = *pa - iova;
 	e->stamp = stamp;
 	e->counter = word(counter);
+	/* The page's run, when its MAP recorded one and nothing of the
+	 * domain was invalidated since (the sum read before the lookup
+	 * equals the one the MAP recorded): every page of it translates as
+	 * this one does (a HOST domain's space reserves what its devices
+	 * must not reach: their regions and beyond their DMA width). A later
+	 * invalidation of the domain moves dcounter and ends it. */
+	if (run.first <= iova && iova <= run.last &&
+	    run.last - run.first > pmask && run.stamp == dstamp) {
+		c->run.page_prot = run.first | h.prot;
+		c->run.delta = *pa - iova;
+		c->run.stamp = dstamp;
+		c->run.counter = word(dcounter);
+		c->run_last = run.last;
+	}
 	return true;
 }
 
@@ -135,8 +152,17 @@ int ioas_iommu_tcache_miss(struct ioas_iommu_tcache *c, uint64_t iova,
 	bool fill;
 	int ret;
 
+	const struct ioas_iommu_tcache_entry *r;
+
 	if (!c || !c->dev)
 		return -EINVAL;
+	r = out ? tcache_run_lookup(c, iova, length, access) : NULL;
+	if (r) {
+		out->pa = iova + r->delta;
+		out->length = length;
+		out->prot = (uint32_t)(r->page_prot & 0xfff);
+		return 0;
+	}
 	c->misses++;
 	if (out && tcache_refill_from_atc(c, iova, length, access, &out->pa,
 				   &out->prot)) {

@@ -296,19 +296,21 @@ static int prefetch_stretch(struct ioas_domain *dom, uint64_t iova,
 }
 
 /* Fill dev's ATC with the 4 KiB pages from cur's to last's (at most
- * budget) out of h, stamped with epoch; returns how many. */
+ * budget) out of h, stamped with epoch, in run (or NULL); returns how
+ * many. */
 static uint32_t prefetch_pages(struct ioas_iommu_dev *dev, uint64_t key,
 			       uint64_t epoch, uint32_t dom_id, uint64_t cur,
 			       uint64_t last, const struct iotlb_hit *h,
-			       uint32_t budget)
+			       uint32_t budget, const struct atc_run *run)
 {
 	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
 	uint32_t n = 0;
 
 	cur &= ~pmask;
 	while (n < budget) {
-		atc_fill(&dev->atc, key,
-			 atc_stamp(dev->mmu->atcf, epoch, dom_id, cur), cur, h);
+		atc_fill_run(&dev->atc, key,
+			     atc_stamp(dev->mmu->atcf, epoch, dom_id, cur), cur,
+			     h, run);
 		n++;
 		if (cur + pmask >= last)
 			break;
@@ -355,7 +357,8 @@ void iommu_dev_prefetch(struct ioas_iommu_dev *dev, uint64_t iova,
 			break;
 		end = stretch_last < last ? stretch_last : last;
 		max_pages -= prefetch_pages(dev, atc_key(tag, 0), epoch,
-					    dom->id, cur, end, &h, max_pages);
+					    dom->id, cur, end, &h, max_pages,
+					    NULL);
 		if (end >= last)
 			break;
 		cur = end + 1;
@@ -372,7 +375,8 @@ void iommu_dev_prefetch_mapped(struct ioas_iommu_dev *dev,
 	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
 	struct ioas_iommu *mmu = dev->mmu;
 	struct iotlb_hit h;
-	uint64_t tag;
+	struct atc_run run;
+	uint64_t tag, epoch;
 
 	if (dom->type != IOAS_DOMAIN_HOST) {
 		iommu_dev_prefetch(dev, iova, last, max_pages);
@@ -393,10 +397,17 @@ void iommu_dev_prefetch_mapped(struct ioas_iommu_dev *dev,
 	h.page_pa = pa - (iova & pmask);
 	h.prot = prot & DOM_PROT;
 	h.size_lg2 = ATC_PAGE_LG2;
-	(void)prefetch_pages(dev, atc_key(tag, 0),
-			     atomic_load_explicit(&mmu->atc_epoch,
-						  memory_order_acquire),
-			     dom->id, iova, last, &h, max_pages);
+	epoch = atomic_load_explicit(&mmu->atc_epoch, memory_order_acquire);
+	/* the whole run, prefetched or not: its pages stay mapped as they
+	 * are until an invalidation of dom moves the domain's counter */
+	run.first = iova;
+	run.last = last;
+	run.stamp = epoch + atomic_load_explicit(atc_domain_slot(mmu->atcf,
+								 dom->id),
+						 memory_order_acquire);
+	(void)prefetch_pages(dev, atc_key(tag, 0), epoch, dom->id, iova, last,
+			     &h, max_pages,
+			     (iova & pmask) || (~last & pmask) ? NULL : &run);
 }
 
 /* ---- the slow path ------------------------------------------------------ */

@@ -928,6 +928,18 @@ int ioas_viommu_tcache_miss(struct ioas_viommu_tcache *c, uint64_t iova,
 	ret = translate_check(c->v, out, iova, length, access);
 	if (ret)
 		return ret;
+	{
+		const struct ioas_iommu_tcache_entry *r =
+			tcache_run_lookup(&c->c, iova, length, access);
+
+		if (r) {
+			out->pa = iova + r->delta;
+			out->length = length;
+			out->prot = (uint32_t)(r->page_prot & RWX);
+			out->flags = 0;
+			return 0;
+		}
+	}
 	e = (struct vep *)(uintptr_t)c->priv;
 	c->c.misses++;
 	msi = e->nmsi ? page_msi(e, iova) : NULL;
@@ -943,6 +955,9 @@ int ioas_viommu_tcache_miss(struct ioas_viommu_tcache *c, uint64_t iova,
 	if (atomic_load_explicit(&e->state, memory_order_acquire) ==
 		    EP_TRANSLATED &&
 	    tcache_refill_from_atc(&c->c, iova, length, access, &pa, &prot)) {
+		/* (a run it kept never meets the MSI region: an attached
+		 * endpoint's reserved regions are reserved in the domain's
+		 * space, so nothing is mapped there) */
 		stat_inc(&c->v->translations);
 		out->pa = pa;
 		out->length = length;

@@ -1006,6 +1006,74 @@ TEST(translate_cached_follows_the_device)
 	fx_fini(&f);
 }
 
+/* A MAP's whole run is one entry of an endpoint's cache: one miss for a
+ * buffer of many pages, accesses across its pages served too; any
+ * invalidation in the domain ends it, and only a later MAP's run can
+ * take its place. */
+TEST(translate_cached_takes_a_mapping_as_one_run)
+{
+	struct ioas_viommu_tcache c;
+	struct ioas_viommu_dma dma;
+	struct fx f;
+
+	fx_init(&f);
+	CHECK_OK(ioas_viommu_tcache_init(&c, f.v, EP_PLAIN));
+	CHECK_EQ(viod_attach(f.d, 1, EP_PLAIN, 0), VIOMMU_S_OK);
+	CHECK_EQ(map(&f, 1, 0x100000, 0x10ffff, 0x400000, MR), VIOMMU_S_OK);
+	CHECK_OK(ioas_viommu_translate_cached(&c, 0x100010, 8, R, &dma));
+	CHECK_EQ(dma.pa, 0x400010);
+	CHECK_EQ(c.c.misses, 1);
+	for (uint64_t p = 1; p < 16; p++) {
+		CHECK_OK(ioas_viommu_translate_cached(&c, 0x100008 + p * 0x1000,
+						      8, R, &dma));
+		CHECK_EQ(dma.pa, 0x400008 + p * 0x1000);
+		CHECK_EQ(dma.length, 8);
+		CHECK_EQ(dma.prot, R);
+		CHECK_EQ(dma.flags, 0);
+	}
+	CHECK_EQ(c.c.hits, 15);
+	/* an UNMAP elsewhere in the domain ends the run; what the MAP left in
+	 * the ATC still answers, page by page */
+	CHECK_EQ(map(&f, 1, 0x200000, 0x200fff, 0x500000, MR), VIOMMU_S_OK);
+	CHECK_EQ(viod_unmap(f.d, 1, 0x200000, 0x200fff), VIOMMU_S_OK);
+	c.c.misses = 0;
+	c.c.hits = 0;
+	for (uint64_t p = 3; p < 6; p++) {
+		CHECK_OK(ioas_viommu_translate_cached(&c, 0x100000 + p * 0x1000,
+						      8, R, &dma));
+		CHECK_EQ(dma.pa, 0x400000 + p * 0x1000);
+	}
+	CHECK_EQ(c.c.misses, 3);
+	CHECK_EQ(c.c.hits, 0);
+	/* a new MAP's run is taken again */
+	CHECK_EQ(map(&f, 1, 0x300000, 0x303fff, 0x600000, MR | MW),
+		 VIOMMU_S_OK);
+	for (uint64_t p = 0; p < 4; p++)
+		CHECK_OK(ioas_viommu_translate_cached(&c, 0x300000 + p * 0x1000,
+						      8, W, &dma));
+	CHECK_EQ(dma.pa, 0x603000);
+	CHECK_EQ(c.c.misses, 4);
+	CHECK_EQ(c.c.hits, 3);
+	/* across pages, to the run's last byte */
+	CHECK_OK(ioas_viommu_translate_cached(&c, 0x300ff8, 0x3008, R, &dma));
+	CHECK_EQ(dma.pa, 0x600ff8);
+	CHECK_EQ(dma.length, 0x3008);
+	CHECK_EQ(c.c.hits, 4);
+	CHECK_EQ(c.c.misses, 4);
+	/* one byte or a page past it: the device's answer, no hit */
+	CHECK_ERR(ioas_viommu_translate_cached(&c, 0x300ff8, 0x3009, R, &dma),
+		  ioas_viommu_translate(f.v, EP_PLAIN, 0x300ff8, 0x3009, R,
+					&dma));
+	CHECK_ERR(ioas_viommu_translate_cached(&c, 0x304000, 8, W, &dma),
+		  -EFAULT);
+	CHECK_EQ(c.c.hits, 4);
+	/* and its own UNMAP ends it at once */
+	CHECK_EQ(viod_unmap(f.d, 1, 0x300000, 0x303fff), VIOMMU_S_OK);
+	CHECK_ERR(ioas_viommu_translate_cached(&c, 0x302000, 8, R, &dma),
+		  -EFAULT);
+	fx_fini(&f);
+}
+
 /* A page only partly in an MSI region answers differently on each side of
  * the region's edge: never cached; a page wholly inside is. */
 TEST(translate_cached_msi_pages)
