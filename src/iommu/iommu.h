@@ -277,6 +277,30 @@ bool tcache_fill_begin(const struct ioas_iommu_tcache *c, uint64_t iova,
 		       uint64_t length, uint32_t access, struct tcache_fill *f);
 void tcache_fill_end(struct ioas_iommu_tcache *c, const struct tcache_fill *f,
 		     uint64_t iova, uint64_t pa, uint32_t prot);
+/* May the device's ATC answer this request without PASID (dev of mmu):
+ * one 4 KiB page, a plain access, inside the device's DMA width, the
+ * device not stopped, its RID binding (*tag, read here) a kind the IOTLB
+ * keeps and no safe deferred invalidation pending? The translate fast
+ * path's entry test; length - 1 wraps for 0, and within one page
+ * iova + length - 1 cannot overflow. */
+static inline bool atc_path_open(struct ioas_iommu *mmu,
+				 struct ioas_iommu_dev *dev, uint64_t iova,
+				 uint64_t length, uint32_t access, uint64_t *tag)
+{
+	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
+
+	if (__builtin_expect(length - 1 > pmask - (iova & pmask) ||
+				     !(access & RWX) || (access & ~RWX) ||
+				     iova + (length - 1) > dev->dma_last ||
+				     atomic_load_explicit(&dev->stopped,
+							  memory_order_relaxed),
+			     0))
+		return false;
+	*tag = atomic_load_explicit(&dev->rid.tag, memory_order_acquire);
+	return kind_cached(tag_kind(*tag)) &&
+	       !atomic_load_explicit(&mmu->pending_safe, memory_order_acquire);
+}
+
 /* The entry of c's run that answers an access of length bytes at iova,
  * or NULL (counted as a hit). The first thing a miss call asks: kept out
  * of the inline page lookup, whose hits it would slow. */

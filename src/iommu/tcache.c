@@ -96,14 +96,7 @@ bool tcache_refill_from_atc(struct ioas_iommu_tcache *c, uint64_t iova,
 	uint64_t tag, epoch, stamp, dstamp;
 
 	/* ioas_iommu_translate's fast path, in its order */
-	if (!length || length - 1 > pmask - (iova & pmask) ||
-	    !(access & RWX) || (access & ~RWX) ||
-	    iova + (length - 1) > dev->dma_last ||
-	    atomic_load_explicit(&dev->stopped, memory_order_relaxed))
-		return false;
-	tag = atomic_load_explicit(&dev->rid.tag, memory_order_acquire);
-	if (!kind_cached(tag_kind(tag)) ||
-	    atomic_load_explicit(&mmu->pending_safe, memory_order_acquire))
+	if (!atc_path_open(mmu, dev, iova, length, access, &tag))
 		return false;
 	epoch = atomic_load_explicit(&mmu->atc_epoch, memory_order_acquire);
 	counter = atc_filter_slot(mmu->atcf, tag_dom(tag), iova);

@@ -864,19 +864,8 @@ int ioas_iommu_translate(struct ioas_iommu *mmu, struct ioas_iommu_dev *dev,
 	uint64_t tag, epoch;
 	struct iotlb_hit h;
 
-	/* length - 1 wraps for 0; within one page iova + length - 1 cannot
-	 * overflow */
-	if (__builtin_expect(!dev || !out || dev->mmu != mmu || pasid ||
-				     length - 1 > pmask - (iova & pmask) ||
-				     !(access & RWX) || (access & ~RWX) ||
-				     iova + (length - 1) > dev->dma_last ||
-				     atomic_load_explicit(&dev->stopped,
-							  memory_order_relaxed),
-			     0))
-		goto general;
-	tag = atomic_load_explicit(&dev->rid.tag, memory_order_acquire);
-	if (!kind_cached(tag_kind(tag)) ||
-	    atomic_load_explicit(&mmu->pending_safe, memory_order_acquire))
+	if (__builtin_expect(!dev || !out || dev->mmu != mmu || pasid, 0) ||
+	    !atc_path_open(mmu, dev, iova, length, access, &tag))
 		goto general;
 	epoch = atomic_load_explicit(&mmu->atc_epoch, memory_order_acquire);
 	/* a privileged request or page is the general path's (perm_check) */
