@@ -452,9 +452,10 @@ IOAS_EXPORT int ioas_iommu_tcache_init(struct ioas_iommu_tcache *c,
 				       struct ioas_iommu_dev *dev)
 	IOAS_WARN_UNUSED;
 
-/* The miss side of ioas_iommu_translate_cached: ioas_iommu_translate (pasid
- * 0) and, when the answer may be cached, the entry's refill. Same returns
- * as ioas_iommu_translate; -EINVAL for a cache not initialised. */
+/* The miss side of ioas_iommu_translate_cached: the run (a hit), else
+ * ioas_iommu_translate (pasid 0) and, when the answer may be cached, the
+ * entry's refill. Same returns as ioas_iommu_translate; -EINVAL for a
+ * cache not initialised. */
 IOAS_EXPORT int ioas_iommu_tcache_miss(struct ioas_iommu_tcache *c,
 				       uint64_t iova, uint64_t length,
 				       uint32_t access,

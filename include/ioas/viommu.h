@@ -249,7 +249,8 @@ struct ioas_viommu_tcache {
 IOAS_EXPORT int ioas_viommu_tcache_init(struct ioas_viommu_tcache *c,
 					struct ioas_viommu *v, uint32_t ep)
 	IOAS_WARN_UNUSED;
-/* The miss side: ioas_viommu_translate, then the refill. Its returns. */
+/* The miss side: the run (a hit), else ioas_viommu_translate, then the
+ * refill. Its returns. */
 IOAS_EXPORT int ioas_viommu_tcache_miss(struct ioas_viommu_tcache *c,
 					uint64_t iova, uint64_t length,
 					uint32_t access,
