@@ -142,10 +142,9 @@ int ioas_iommu_tcache_miss(struct ioas_iommu_tcache *c, uint64_t iova,
 			   struct ioas_iommu_xlate *out)
 {
 	struct tcache_fill f;
+	const struct ioas_iommu_tcache_entry *r;
 	bool fill;
 	int ret;
-
-	const struct ioas_iommu_tcache_entry *r;
 
 	if (!c || !c->dev)
 		return -EINVAL;
