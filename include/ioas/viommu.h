@@ -225,8 +225,8 @@ IOAS_EXPORT int ioas_viommu_translate(struct ioas_viommu *v, uint32_t ep,
  * iommu.h) in front of ioas_viommu_translate. Hits are inline; they never
  * fault and are counted in c->c.hits, not in the device's statistics.
  * Served from it: single-page accesses through the endpoint's domain
- * mappings, any access inside the one MAP it keeps whole (the last one
- * taken since the domain's last invalidation), and pages wholly inside
+ * mappings, any access inside the one mapping it keeps whole (made since
+ * the domain's last UNMAP, until its next one), and pages wholly inside
  * the endpoint's MSI region (bypass domains and global bypass never);
  * everything else and every
  * miss is ioas_viommu_translate, whose answer refills the entry. One
