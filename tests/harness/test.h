@@ -38,6 +38,18 @@ unsigned test_scale(void);
 /* Record the seed a case is using, so a failure reports it. */
 void test_set_seed(uint64_t seed);
 
+/* 1 in an ASan or TSan build (gcc or clang), where long loops shrink. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TEST_SANITIZED 1
+#endif
+#endif
+#ifndef TEST_SANITIZED
+#define TEST_SANITIZED 0
+#endif
+
 #define TEST(name)                                                        \
 	static void test_fn_##name(void);                                 \
 	static struct test_case test_case_##name = { #name, test_fn_##name, \

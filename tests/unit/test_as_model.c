@@ -36,20 +36,9 @@
 #define BIG 0x10000ull
 #define U_IOVA 0x100000ull /* the IOVA universe most operations use */
 
-#if defined(__SANITIZE_ADDRESS__)
-#define MODEL_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MODEL_SANITIZED 1
-#endif
-#endif
-#ifndef MODEL_SANITIZED
-#define MODEL_SANITIZED 0
-#endif
-
 /* Work per run at scale 1 (see the note printed at the end). */
 #define OPS_PER_SEED 2500
-#if MODEL_SANITIZED
+#if TEST_SANITIZED
 #define SEEDS 600  /* 1.5 M operations, ~20 s under clang -O0 ASan+UBSan */
 #else
 #define SEEDS 1200 /* 3 M operations, ~5 s at -O2 */

@@ -28,17 +28,6 @@
 #define NPASID 4         /* PASIDs 1..3 attachable; 4..15 never */
 #define RWP (IOAS_PROT_READ | IOAS_PROT_WRITE)
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
-
 enum { D_VTD0, D_AMD0, D_ARM1, D_X861, D_ID, D_BLK, NDOM };
 static const int dom_as[NDOM] = { 0, 0, 1, 1, -1, -1 };
 
@@ -444,7 +433,7 @@ static void run(uint32_t mode, uint32_t flags, uint64_t steps, uint64_t seed)
 
 static uint64_t steps(uint64_t base)
 {
-	return base * test_scale() / (SANITIZED ? 10 : 1);
+	return base * test_scale() / (TEST_SANITIZED ? 10 : 1);
 }
 
 TEST(iommu_model_strict)

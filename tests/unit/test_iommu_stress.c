@@ -21,17 +21,6 @@
 #define SLOTS 64u
 #define READERS 4
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
-
 struct shared {
 	struct ioas_iommu *mmu;
 	struct ioas_iommu_dev *dev;
@@ -145,7 +134,7 @@ static void stress(uint32_t mode)
 	struct ioas_iommu_tcache *tc;
 	pthread_t th[READERS], swt;
 	bool mapped[SLOTS] = { false };
-	uint64_t rounds = SANITIZED ? 20000 : 200000, x = 88172645463325252ull;
+	uint64_t rounds = TEST_SANITIZED ? 20000 : 200000, x = 88172645463325252ull;
 
 	rounds *= test_scale();
 	memset(&sh, 0, sizeof(sh));
