@@ -423,6 +423,25 @@ static int do_detach(struct ioas_viommu *v, const uint8_t *req)
 	return 0;
 }
 
+/* The domain a MAP or UNMAP of [vs, ve] names, in the checks' shared
+ * order: in domain_range (-ERANGE), existing (-ENOENT), not a bypass
+ * domain and a range that is not reversed (-EINVAL). */
+static int mapping_domain(struct ioas_viommu *v, uint32_t domain, uint64_t vs,
+			  uint64_t ve, struct vdom **out)
+{
+	struct vdom *d;
+
+	if (!dom_in_range(v, domain))
+		return -ERANGE;
+	d = dom_find(v, domain);
+	if (!d)
+		return -ENOENT;
+	if (d->bypass || vs > ve)
+		return -EINVAL;
+	*out = d;
+	return 0;
+}
+
 static int do_map(struct ioas_viommu *v, const uint8_t *req)
 {
 	uint32_t domain = vq_ld32(req + 4), flags = vq_ld32(req + 32);
@@ -438,15 +457,9 @@ static int do_map(struct ioas_viommu *v, const uint8_t *req)
 		return -EINVAL;
 	if ((flags & VIOMMU_MAP_F_MMIO) && !negotiated(v, IOAS_VIOMMU_F_MMIO))
 		return -EINVAL;
-	if (!dom_in_range(v, domain))
-		return -ERANGE;
-	d = dom_find(v, domain);
-	if (!d)
-		return -ENOENT;
-	if (d->bypass)
-		return -EINVAL;
-	if (vs > ve)
-		return -EINVAL;
+	ret = mapping_domain(v, domain, vs, ve, &d);
+	if (ret)
+		return ret;
 	if ((vs & gm) || (ps & gm) || ((ve + 1) & gm))
 		return -ERANGE;
 	if (vs < v->in_start || ve > v->in_last)
@@ -500,15 +513,9 @@ static int do_unmap(struct ioas_viommu *v, const uint8_t *req)
 	/* reserved[4] is ignored (the spec lets a device do so) */
 	if (!negotiated(v, IOAS_VIOMMU_F_MAP_UNMAP))
 		return -EOPNOTSUPP;
-	if (!dom_in_range(v, domain))
-		return -ERANGE;
-	d = dom_find(v, domain);
-	if (!d)
-		return -ENOENT;
-	if (d->bypass)
-		return -EINVAL;
-	if (vs > ve)
-		return -EINVAL;
+	ret = mapping_domain(v, domain, vs, ve, &d);
+	if (ret)
+		return ret;
 	before = d->as->maps.count;
 	ret = ioas_as_unmap(d->as, vs, ve, NULL);
 	if (ret == -ENOENT) /* removed nothing: was there nothing to remove,
