@@ -267,15 +267,23 @@ static void push_raw(struct vq *vq, uint32_t id, uint32_t len)
 
 /* Whether every byte of [addr, addr + len - 1] is RAM (writable RAM if
  * write). The range may span adjacent regions; *host is its host memory
- * when it lies in one, else NULL. len >= 1, no wrap. */
-static bool ram_ok(const struct ioas_phys *phys, uint64_t addr, uint64_t len,
+ * when it lies in one, else NULL. len >= 1, no wrap. Buffers usually lie in
+ * the RAM region of the descriptor table, which the queue pins (so it
+ * cannot go away): that one is tried before the search. */
+static bool ram_ok(const struct vq *vq, uint64_t addr, uint64_t len,
 		   bool write, uint8_t **host)
 {
+	const struct phys_region *d = vq->pin[0];
 	uint64_t cur = addr, last = addr + (len - 1);
 
+	if (addr >= d->base && last <= d->last &&
+	    !(write && (d->flags & IOAS_PHYS_F_READONLY))) {
+		*host = d->host + (addr - d->base);
+		return true;
+	}
 	*host = NULL;
 	for (;;) {
-		const struct phys_region *r = phys_find(phys, cur);
+		const struct phys_region *r = phys_find(vq->phys, cur);
 
 		if (!r || r->kind != IOAS_PHYS_RAM)
 			return false;
@@ -391,7 +399,7 @@ static enum chain_err parse_chain(const struct vq *vq, uint16_t head,
 			if (__builtin_add_overflow(d.addr, (uint64_t)d.len - 1,
 						   &last))
 				return CHAIN_WRAP;
-			if (!ram_ok(vq->phys, d.addr, d.len, false, &host))
+			if (!ram_ok(vq, d.addr, d.len, false, &host))
 				return CHAIN_ADDR;
 			t.host = host;
 			t.pa = d.addr;
@@ -413,7 +421,7 @@ static enum chain_err parse_chain(const struct vq *vq, uint16_t head,
 			if (__builtin_add_overflow(d.addr, (uint64_t)d.len - 1,
 						   &last))
 				return CHAIN_WRAP;
-			if (!ram_ok(vq->phys, d.addr, d.len, w, &host))
+			if (!ram_ok(vq, d.addr, d.len, w, &host))
 				return CHAIN_ADDR;
 			e = add_seg(elem, d.addr, d.len, w, host);
 			if (e)

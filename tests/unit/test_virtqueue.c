@@ -428,6 +428,52 @@ TEST(vq_buffers_across_regions)
 	free(next);
 }
 
+/* Buffers in the descriptor table's own region, which the device looks
+ * at first: here read-only RAM, so a readable buffer there is served from
+ * it, a writable one is refused, and one running off its end is refused
+ * too (a hole follows). The rings are written by hand: the test driver
+ * cannot write ROM. */
+TEST(vq_buffers_in_the_descriptor_tables_region)
+{
+	struct fx f;
+	struct vq_elem e;
+	struct vq_stats s;
+	struct vq_config c = { .size = 4, .desc = ROM_BASE,
+			       .avail = RAM_BASE + 0x1000,
+			       .used = RAM_BASE + 0x2000 };
+	uint8_t *avail, buf[8];
+
+	fx_phys(&f);
+	avail = f.ram + 0x1000;
+	CHECK_OK(vq_create(f.ctx, f.phys, on_notify, &f, &f.vq));
+	/* desc 0: readable in ROM; 1: writable in ROM; 2: off ROM's end */
+	memset(f.rom, 0, 3 * VIRTQ_DESC_SIZE);
+	vq_st64(f.rom, ROM_BASE + 0x100);
+	vq_st32(f.rom + 8, 8);
+	vq_st64(f.rom + 16, ROM_BASE + 0x100);
+	vq_st32(f.rom + 24, 8);
+	vq_st16(f.rom + 28, VIRTQ_DESC_F_WRITE);
+	vq_st64(f.rom + 32, ROM_BASE + ROM_SIZE - 4);
+	vq_st32(f.rom + 40, 8);
+	for (uint16_t i = 0; i < 3; i++)
+		vq_st16(avail + 4 + 2 * i, i);
+	vq_st16(avail + 2, 3);
+	CHECK_OK(vq_setup(f.vq, &c));
+	CHECK_ERR(vq_pop(f.vq, &e), 1);
+	CHECK_EQ(e.head, 0);
+	CHECK(e.seg[0].host == f.rom + 0x100);
+	memset(buf, 0, sizeof(buf));
+	CHECK_EQ(vq_elem_read(f.vq, &e, 0, buf, sizeof(buf)), 8);
+	for (unsigned i = 0; i < sizeof(buf); i++)
+		CHECK_EQ(buf[i], 0xa5);
+	CHECK_OK(vq_push(f.vq, &e, 0));
+	CHECK_ERR(vq_pop(f.vq, &e), 0);
+	vq_get_stats(f.vq, &s);
+	CHECK_EQ(s.err_addr, 2);
+	CHECK_EQ(s.pushed, 3);
+	fx_fini(&f);
+}
+
 TEST(vq_contiguous_merge)
 {
 	struct fx f;
