@@ -518,6 +518,15 @@ static int64_t seg_copy(const struct vq *vq, const struct vq_seg *seg,
 	uint8_t *p = buf;
 	uint64_t want, done = 0;
 
+	/* the common case: all of it inside a first segment in RAM */
+	if (n && seg[0].host && len && offset < seg[0].len &&
+	    len <= seg[0].len - offset) {
+		if (write)
+			memcpy(seg[0].host + offset, buf, len);
+		else
+			memcpy(buf, seg[0].host + offset, len);
+		return (int64_t)len;
+	}
 	if (offset >= total || !len)
 		return 0;
 	want = total - offset;

@@ -367,8 +367,16 @@ TEST(vq_chained_segments)
 	CHECK_EQ(buf[0], *host(&f, DATA_BASE + 3));
 	CHECK_EQ(buf[2], *host(&f, DATA_BASE + 0x10));
 	CHECK_EQ(buf[5], *host(&f, DATA_BASE + 0x13));
+	/* shorter than the first segment, yet past its end from the offset */
+	CHECK_EQ(vq_elem_read(f.vq, &e, 3, buf, 4), 4);
+	CHECK_EQ(buf[1], *host(&f, DATA_BASE + 4));
+	CHECK_EQ(buf[2], *host(&f, DATA_BASE + 0x10));
 	for (unsigned i = 0; i < sizeof(w); i++)
 		w[i] = (uint8_t)(0xc0 + i);
+	CHECK_EQ(vq_elem_write(f.vq, &e, 2, w, 3), 3);
+	CHECK_EQ(*host(&f, DATA_BASE + 0x103), 0xc1);
+	CHECK_EQ(*host(&f, DATA_BASE + 0x110), 0xc2);
+	CHECK_EQ(dirty_outside(&f, keep, 3), 0);
 	/* a write at an offset past `written` does not count as written */
 	CHECK_EQ(vq_elem_write(f.vq, &e, 6, w, 3), 3);
 	CHECK_EQ(e.written, 0);
