@@ -1001,6 +1001,21 @@ static void on_vq_notify(void *opaque, struct vq *vq)
 		v->ops.notify(v->opaque, vq == v->rq ? 0u : 1u);
 }
 
+/* What create builds after the queues, freed with v itself: the end of
+ * both a failed create and destroy (each part may be missing). */
+static void free_core(struct ioas_viommu *v)
+{
+	struct ioas_ctx *ctx = v->ctx;
+
+	ioas_iommu_destroy(v->mmu);
+	ioas_mm_destroy(v->mm);
+	ioas_phys_destroy(v->tphys);
+	ctx_free(ctx, v->pbuf, (size_t)v->probe_size + VIOMMU_TAIL_SIZE);
+	ctx_free(ctx, v->eph, (size_t)(v->eph_mask + 1) * sizeof(*v->eph));
+	pthread_mutex_destroy(&v->ev_lock);
+	ctx_free(ctx, v, sizeof(*v));
+}
+
 int ioas_viommu_create(struct ioas_ctx *ctx, struct ioas_phys *guest,
 		       const struct ioas_viommu_config *ucfg,
 		       struct ioas_viommu **out)
@@ -1129,14 +1144,7 @@ int ioas_viommu_create(struct ioas_ctx *ctx, struct ioas_phys *guest,
 err:
 	vq_destroy(v->eq);
 	vq_destroy(v->rq);
-	if (v->mmu)
-		ioas_iommu_destroy(v->mmu);
-	ioas_mm_destroy(v->mm);
-	ioas_phys_destroy(v->tphys);
-	ctx_free(ctx, v->pbuf, (size_t)v->probe_size + VIOMMU_TAIL_SIZE);
-	ctx_free(ctx, v->eph, (size_t)(v->eph_mask + 1) * sizeof(*v->eph));
-	pthread_mutex_destroy(&v->ev_lock);
-	ctx_free(ctx, v, sizeof(*v));
+	free_core(v);
 	return ret;
 }
 
@@ -1184,13 +1192,7 @@ void ioas_viommu_destroy(struct ioas_viommu *v)
 		ctx_free(ctx, e->resv, e->nresv * sizeof(*e->resv));
 		ctx_free(ctx, e, sizeof(*e));
 	}
-	ioas_iommu_destroy(v->mmu);
-	ioas_mm_destroy(v->mm);
-	ioas_phys_destroy(v->tphys);
-	ctx_free(ctx, v->pbuf, (size_t)v->probe_size + VIOMMU_TAIL_SIZE);
-	ctx_free(ctx, v->eph, (size_t)(v->eph_mask + 1) * sizeof(*v->eph));
-	pthread_mutex_destroy(&v->ev_lock);
-	ctx_free(ctx, v, sizeof(*v));
+	free_core(v);
 	ctx_put(ctx);
 }
 
