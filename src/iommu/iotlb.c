@@ -56,6 +56,20 @@
  *   (inserts set bits under their set lock), so a cached entry's size bit
  *   is always set.
  *
+ *   Live counts: size bits stay set, so they cannot tell a range
+ *   invalidation that nothing is cached there (an unmap would probe a set
+ *   per page of its range, and a device's long-lived rings keep every
+ *   domain's bits set). So a table of counters, each the number of valid
+ *   entries of a hash of (domain, 64 KiB region) plus the inserts between
+ *   their increment and their entry (pages over 64 KiB count under one
+ *   region-less hash of their domain). An insert increments (seq_cst)
+ *   next to its size bit, before the generation check, and takes it back
+ *   when it gives up; an entry killed or replaced decrements its own
+ *   counter under the set lock. An invalidation that, after its bump,
+ *   reads zero for the regions of its range and for the large pages
+ *   skips the probes: the same Dekker pair says no insert it would have
+ *   had to see can complete. Collisions only cost probes.
+ *
  * Replacement
  *   An insert of a tag already cached rewrites that entry; otherwise it
  *   takes the first invalid way of the set; otherwise the way the set's
@@ -81,6 +95,10 @@
 #define LG2_MAX 63u
 #define DOM_SLOTS_LG2 8u
 #define DOM_SLOTS (1u << DOM_SLOTS_LG2)
+#define LIVE_BUCKETS_LG2 12u
+#define LIVE_BUCKETS (1u << LIVE_BUCKETS_LG2)
+#define REGION_LG2 16u      /* pages up to this size count by region */
+#define REGION_CHECKS 8u    /* more regions than this: probe anyway */
 #define SHARDS 32u
 #define READ_RETRIES 8
 #define MAX_ENTRIES (1u << 26)
@@ -117,6 +135,9 @@ struct iotlb {
 	_Atomic uint32_t *seq, *prot;
 	struct set_hdr *hdr;
 	_Atomic uint64_t dom_sizes[DOM_SLOTS];
+	/* Valid entries plus inserts past their count, per hash of (domain,
+	 * region): the header comment's live counts. */
+	_Atomic uint32_t live[LIVE_BUCKETS];
 	_Atomic uintptr_t owner[SHARDS];   /* thread owning shard i, 0 = none */
 	struct shard shard[SHARDS + 1];    /* [SHARDS]: shared, atomic adds */
 };
@@ -270,6 +291,26 @@ static inline void kill_entry(struct iotlb *tlb, size_t i)
 	write_end(tlb, i, s);
 }
 
+/* The live count of a page of dom: its region's, or for a page larger
+ * than a region the domain's one count of such pages. */
+static inline _Atomic uint32_t *live_of(struct iotlb *tlb, uint32_t dom,
+					uint64_t page_iova, uint32_t lg2)
+{
+	uint64_t r = lg2 <= REGION_LG2 ? page_iova >> REGION_LG2 : UINT64_MAX;
+	uint64_t x = (r ^ ((uint64_t)dom << 40)) * 0x9E3779B97F4A7C15ull;
+
+	return &tlb->live[x >> (64 - LIVE_BUCKETS_LG2)];
+}
+
+/* A valid entry of keys (k0, k1) is gone or was never made (set lock
+ * held). */
+static inline void live_dec(struct iotlb *tlb, uint64_t k0, uint64_t k1)
+{
+	atomic_fetch_sub_explicit(live_of(tlb, (uint32_t)(k0 >> 32),
+					  key1_iova(k1), key1_lg2(k1)),
+				  1, memory_order_relaxed);
+}
+
 /* ---- create / destroy --------------------------------------------------- */
 
 int iotlb_create(struct ioas_ctx *ctx, const struct iotlb_config *cfg,
@@ -325,6 +366,8 @@ int iotlb_create(struct ioas_ctx *ctx, const struct iotlb_config *cfg,
 	}
 	for (uint32_t d = 0; d < DOM_SLOTS; d++)
 		atomic_init(&tlb->dom_sizes[d], 0);
+	for (uint32_t b = 0; b < LIVE_BUCKETS; b++)
+		atomic_init(&tlb->live[b], 0);
 	for (uint32_t s = 0; s <= SHARDS; s++) {
 		if (s < SHARDS)
 			atomic_init(&tlb->owner[s], 0);
@@ -438,10 +481,13 @@ void iotlb_insert(struct iotlb *tlb, uint32_t dom, uint32_t pasid,
 	base = (size_t)set << tlb->ways_lg2;
 
 	set_lock(tlb, set);
-	/* Size bit before the generation check: see the header comment. */
+	/* Size bit and live count before the generation check: see the
+	 * header comment. */
 	if (!(atomic_load(sizes) & bit))
 		atomic_fetch_or(sizes, bit);
+	atomic_fetch_add(live_of(tlb, dom, page << size_lg2, size_lg2), 1);
 	if (gen && atomic_load(gen) != seen_gen) {
+		live_dec(tlb, k0, k1);
 		set_unlock(tlb, set);
 		count(tlb, C_STALE, 1);
 		return;
@@ -467,6 +513,10 @@ void iotlb_insert(struct iotlb *tlb, uint32_t dom, uint32_t pasid,
 		}
 	}
 	i = base + victim;
+	/* the entry replaced (the same tag, or an evicted one) leaves its
+	 * slot's count */
+	if (ld64(&tlb->key1[i]))
+		live_dec(tlb, ld64(&tlb->key0[i]), ld64(&tlb->key1[i]));
 	s = write_begin(tlb, i);
 	st64(&tlb->key0[i], k0);
 	st64(&tlb->pa[i], page_pa);
@@ -519,9 +569,11 @@ static uint64_t inv_set(struct iotlb *tlb, uint32_t set,
 	set_lock(tlb, set);
 	for (uint32_t w = 0; w < tlb->ways; w++) {
 		size_t i = base + w;
+		uint64_t k0 = ld64(&tlb->key0[i]), k1 = ld64(&tlb->key1[i]);
 
-		if (matches(m, ld64(&tlb->key0[i]), ld64(&tlb->key1[i]))) {
+		if (matches(m, k0, k1)) {
 			kill_entry(tlb, i);
+			live_dec(tlb, k0, k1);
 			n++;
 		}
 	}
@@ -544,6 +596,25 @@ static void bump(_Atomic uint64_t *gen)
 		atomic_fetch_add(gen, 1); /* seq_cst: see the header comment */
 }
 
+/* No page of dom that meets [start, last] is cached, and no insert of
+ * one will complete: seq_cst loads after the bump (the header comment's
+ * live counts). false when unsure. */
+static bool range_empty(struct iotlb *tlb, uint32_t dom, uint64_t start,
+			uint64_t last)
+{
+	uint64_t r = start >> REGION_LG2, rlast = last >> REGION_LG2;
+
+	if (rlast - r >= REGION_CHECKS ||
+	    atomic_load(live_of(tlb, dom, 0, REGION_LG2 + 1)))
+		return false;
+	for (;; r++) {
+		if (atomic_load(live_of(tlb, dom, r << REGION_LG2, REGION_LG2)))
+			return false;
+		if (r == rlast)
+			return true;
+	}
+}
+
 void iotlb_inv_all(struct iotlb *tlb)
 {
 	uint64_t n = 0;
@@ -558,9 +629,12 @@ void iotlb_inv_all(struct iotlb *tlb)
 	}
 	/* Under every set lock, so no insert is between its size bit and its
 	 * entry. */
-	for (uint32_t d = 0; d < DOM_SLOTS; d++)
+	for (uint32_t d = 0; d < DOM_SLOTS; d++) {
 		atomic_store_explicit(&tlb->dom_sizes[d], 0,
 				      memory_order_relaxed);
+	}
+	for (uint32_t b = 0; b < LIVE_BUCKETS; b++)
+		atomic_store_explicit(&tlb->live[b], 0, memory_order_relaxed);
 	for (uint32_t set = 0; set < tlb->nsets; set++)
 		set_unlock(tlb, set);
 	count(tlb, C_INV_ALL, 1);
@@ -596,7 +670,7 @@ void iotlb_inv_range(struct iotlb *tlb, uint32_t dom, uint32_t pasid,
 
 	bump(gen);
 	count(tlb, C_INV_RANGE, 1);
-	if (start > last)
+	if (start > last || range_empty(tlb, dom, start, last))
 		return;
 	/* seq_cst load after the seq_cst bump: see the header comment. */
 	sizes = atomic_load(&tlb->dom_sizes[dom_slot(dom)]);

@@ -428,6 +428,44 @@ TEST(iotlb_inv_range_edges)
 	ioas_ctx_destroy(ctx);
 }
 
+/* A range invalidation looks only where the IOTLB holds pages of its
+ * domain (live counts by 64 KiB region, pages larger than a region
+ * counted apart): an entry in the second region of a range, entries moved
+ * by evictions and large pages are still found. */
+TEST(iotlb_inv_range_live_regions)
+{
+	struct ioas_ctx *ctx = new_ctx();
+	struct iotlb *tlb = new_tlb(ctx, 8, 8); /* one set: evictions */
+
+	/* the range's first region is empty, its second holds the page */
+	ins(tlb, 1, 0, 0x10000, 0xa000, 12);
+	iotlb_inv_range(tlb, 1, 0, 0xf000, 0x10fff, NULL);
+	CHECK(!hits(tlb, 1, 0, 0x10000));
+	/* eight pages of one region fill the set; a ninth, in another
+	 * region, evicts one of them and must still be found */
+	for (uint64_t i = 0; i < 8; i++)
+		ins(tlb, 1, 0, 0x100000 + (i << 12), i << 12, 12);
+	ins(tlb, 1, 0, 0x500000, 0xb000, 12);
+	CHECK_EQ(stats(tlb).evictions, 1);
+	expect_hit(tlb, 1, 0, 0x500000, 0x500000, 0xb000, 12);
+	iotlb_inv_range(tlb, 1, 0, 0x500000, 0x500fff, NULL);
+	CHECK(!hits(tlb, 1, 0, 0x500000));
+	iotlb_inv_range(tlb, 1, 0, 0x100000, 0x10ffff, NULL);
+	for (uint64_t i = 0; i < 8; i++)
+		CHECK(!hits(tlb, 1, 0, 0x100000 + (i << 12)));
+	/* a 2M page, invalidated by one page in its last region */
+	ins(tlb, 1, 0, 0x200000, 0, 21);
+	iotlb_inv_range(tlb, 1, 0, 0x3ff000, 0x3fffff, NULL);
+	CHECK(!hits(tlb, 1, 0, 0x200000));
+	/* a range over more regions than are looked at one by one */
+	ins(tlb, 1, 0, 0x7ff000, 0, 12);
+	iotlb_inv_range(tlb, 1, 0, 0x400000, 0x7fffff, NULL);
+	CHECK(!hits(tlb, 1, 0, 0x7ff000));
+	CHECK_EQ(stats(tlb).entries_invalidated, 1 + 1 + 7 + 1 + 1);
+	iotlb_destroy(tlb);
+	ioas_ctx_destroy(ctx);
+}
+
 TEST(iotlb_stale_insert_refused)
 {
 	struct ioas_ctx *ctx = new_ctx();
