@@ -518,15 +518,6 @@ static int64_t seg_copy(const struct vq *vq, const struct vq_seg *seg,
 	uint8_t *p = buf;
 	uint64_t want, done = 0;
 
-	/* the common case: all of it inside a first segment in RAM */
-	if (n && seg[0].host && len && offset < seg[0].len &&
-	    len <= seg[0].len - offset) {
-		if (write)
-			memcpy(seg[0].host + offset, buf, len);
-		else
-			memcpy(buf, seg[0].host + offset, len);
-		return (int64_t)len;
-	}
 	if (offset >= total || !len)
 		return 0;
 	want = total - offset;
@@ -566,15 +557,15 @@ static int64_t seg_copy(const struct vq *vq, const struct vq_seg *seg,
 	return (int64_t)done;
 }
 
-int64_t vq_elem_read(const struct vq *vq, const struct vq_elem *elem,
-		     uint64_t offset, void *buf, size_t len)
+int64_t vq_elem_read_segs(const struct vq *vq, const struct vq_elem *elem,
+			  uint64_t offset, void *buf, size_t len)
 {
 	return seg_copy(vq, elem->seg, elem->nr_read, elem->read_len, offset,
 			buf, len, false);
 }
 
-int64_t vq_elem_write(const struct vq *vq, struct vq_elem *elem,
-		      uint64_t offset, const void *buf, size_t len)
+int64_t vq_elem_write_segs(const struct vq *vq, struct vq_elem *elem,
+			   uint64_t offset, const void *buf, size_t len)
 {
 	int64_t n = seg_copy(vq, elem->seg + elem->nr_read, elem->nr_write,
 			     elem->write_len, offset, (void *)(uintptr_t)buf,

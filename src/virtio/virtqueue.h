@@ -40,6 +40,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <ioas/phys.h>
 
@@ -238,20 +239,56 @@ uint16_t vq_used_idx(const struct vq *vq);
  */
 int vq_pop(struct vq *vq, struct vq_elem *elem);
 
+/* The general case of the two below (any segments, guest memory through
+ * phys). */
+int64_t vq_elem_read_segs(const struct vq *vq, const struct vq_elem *elem,
+			  uint64_t offset, void *buf, size_t len);
+int64_t vq_elem_write_segs(const struct vq *vq, struct vq_elem *elem,
+			   uint64_t offset, const void *buf, size_t len);
+
+/* Whether [offset, offset + len - 1] (len >= 1) lies in segment s, in RAM:
+ * the common case (a request's head, its status), one memcpy inline. */
+static inline bool vq_seg_holds(const struct vq_seg *s, uint64_t offset,
+				size_t len)
+{
+	return s->host && len && offset < s->len && len <= s->len - offset;
+}
+
 /*
  * Copy up to len bytes of the readable part, from offset on, into buf.
  * Returns the bytes copied (less than len at the end of the readable part,
  * 0 when offset >= read_len) or -EFAULT if memory vanished.
  */
-int64_t vq_elem_read(const struct vq *vq, const struct vq_elem *elem,
-		     uint64_t offset, void *buf, size_t len);
+static inline int64_t vq_elem_read(const struct vq *vq,
+				   const struct vq_elem *elem, uint64_t offset,
+				   void *buf, size_t len)
+{
+	if (elem->nr_read && vq_seg_holds(&elem->seg[0], offset, len)) {
+		memcpy(buf, elem->seg[0].host + offset, len);
+		return (int64_t)len;
+	}
+	return vq_elem_read_segs(vq, elem, offset, buf, len);
+}
+
 /*
  * Copy up to len bytes from buf into the writable part, from offset on;
  * never past its end. Returns the bytes copied or -EFAULT/-EACCES.
  * elem->written grows when the copy starts at or before it.
  */
-int64_t vq_elem_write(const struct vq *vq, struct vq_elem *elem,
-		      uint64_t offset, const void *buf, size_t len);
+static inline int64_t vq_elem_write(const struct vq *vq, struct vq_elem *elem,
+				    uint64_t offset, const void *buf,
+				    size_t len)
+{
+	const struct vq_seg *s = &elem->seg[elem->nr_read];
+
+	if (elem->nr_write && vq_seg_holds(s, offset, len)) {
+		memcpy(s->host + offset, buf, len);
+		if (offset <= elem->written && offset + len > elem->written)
+			elem->written = offset + len;
+		return (int64_t)len;
+	}
+	return vq_elem_write_segs(vq, elem, offset, buf, len);
+}
 
 /*
  * Return the chain to the driver with used length min(len, elem->written)
