@@ -84,6 +84,9 @@ int ioas_as_create(struct ioas_mm *mm, const struct ioas_as_config *ucfg,
 	as->window_mode = cfg.window_mode;
 	as->pin_mode = cfg.pin_mode;
 	itree_init(&as->maps);
+	/* kept from the first IOVA allocation on (itree_find_free): a space
+	 * whose caller picks every IOVA never pays for them */
+	itree_set_gaps(&as->maps, false);
 	if (cfg.window_mode == IOAS_WINDOWS_FULL) {
 		as->max_windows = 1;
 		as->windows[0] = window_alloc(as, cfg.aperture.start,
@@ -438,7 +441,7 @@ int ioas_as_allow(struct ioas_as *as, const struct ioas_range *ranges, size_t n)
 /* ---- IOVA allocation ------------------------------------------------------------ */
 
 struct alloc_state {
-	const struct ioas_as *as;
+	struct ioas_as *as;
 	uint64_t length, align, granule_or;
 	uint64_t iova;
 };
@@ -474,7 +477,7 @@ static int alloc_piece(void *opaque, const struct as_window *w, uint64_t start,
 	return 0;
 }
 
-int as_alloc_iova(const struct ioas_as *as, uint64_t length, uint64_t addr,
+int as_alloc_iova(struct ioas_as *as, uint64_t length, uint64_t addr,
 		  uint64_t granule_or, uint64_t *iova)
 {
 	struct alloc_state st = { as, length, highest_bit(length), granule_or, 0 };

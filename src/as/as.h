@@ -110,7 +110,7 @@ int as_for_each_usable(const struct ioas_as *as,
 /* Find an IOVA for `length` bytes whose page-size constraints are met by
  * `granule_or` (OR of every length/address that must be aligned). Returns
  * 0, -EINVAL (windows exist, none fits the alignment) or -ENOSPC. */
-int as_alloc_iova(const struct ioas_as *as, uint64_t length, uint64_t addr,
+int as_alloc_iova(struct ioas_as *as, uint64_t length, uint64_t addr,
 		  uint64_t granule_or, uint64_t *iova);
 
 #endif

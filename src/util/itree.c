@@ -4,9 +4,11 @@
  * each subtree's span and largest interior hole (see itree.h).
  *
  * Every walk is a loop over child/parent links: no recursion, no stack, no
- * allocation. After an insert or remove the whole path to the root is
- * refreshed, not just up to the last height change, because every
- * ancestor's span or max_gap may change even when no rotation happens.
+ * allocation. After an insert or remove the path to the root is refreshed
+ * until a node comes out unchanged; with gaps kept that is often the whole
+ * path, because an ancestor's span or max_gap may change even when no
+ * rotation happens and its height does not; without them, the first node
+ * whose height stands ends it (plain AVL).
  *
  * Lengths: a hole between two intervals is at most 2^64 - 2 long, so
  * max_gap fits in uint64_t. Clipped holes and the empty tree can reach
@@ -24,7 +26,7 @@ static int node_height(const struct itree_node *n)
 
 /* Refresh n's cached fields from its interval and its children, which must
  * already be up to date (so callers go bottom-up). */
-static void update(struct itree_node *n)
+static void update_gaps(struct itree_node *n)
 {
 	const struct itree_node *l = n->left, *r = n->right;
 	uint64_t gap = 0;
@@ -48,6 +50,17 @@ static void update(struct itree_node *n)
 	}
 	n->max_gap = gap;
 	n->height = (hl > hr ? hl : hr) + 1;
+}
+
+static void update(const struct itree *t, struct itree_node *n)
+{
+	if (t->no_gaps) {
+		int hl = node_height(n->left), hr = node_height(n->right);
+
+		n->height = (hl > hr ? hl : hr) + 1;
+	} else {
+		update_gaps(n);
+	}
 }
 
 /* Make `parent` (or the root slot) point at `new_child` instead of `old`. */
@@ -76,8 +89,8 @@ static struct itree_node *rotate_left(struct itree *t, struct itree_node *x)
 	replace_child(t, x->parent, x, y);
 	y->left = x;
 	x->parent = y;
-	update(x);
-	update(y);
+	update(t, x);
+	update(t, y);
 	return y;
 }
 
@@ -92,8 +105,8 @@ static struct itree_node *rotate_right(struct itree *t, struct itree_node *x)
 	replace_child(t, x->parent, x, y);
 	y->right = x;
 	x->parent = y;
-	update(x);
-	update(y);
+	update(t, x);
+	update(t, y);
 	return y;
 }
 
@@ -126,7 +139,7 @@ static void fixup(struct itree *t, struct itree_node *x)
 			uint64_t g = x->max_gap;
 			int h = x->height;
 
-			update(x);
+			update(t, x);
 			if (x->sub_start == ss && x->sub_last == sl &&
 			    x->max_gap == g && x->height == h)
 				return;
@@ -157,7 +170,7 @@ int itree_insert(struct itree *t, struct itree_node *n)
 	}
 	n->left = n->right = NULL;
 	n->parent = parent;
-	update(n);
+	update(t, n);
 	*link = n;
 	t->count++;
 	fixup(t, parent);
@@ -195,11 +208,40 @@ void itree_remove(struct itree *t, struct itree_node *n)
 		s->left = n->left;
 		n->left->parent = s;
 		s->parent = parent;
+		/* what its parent saw of n, should the walk stop below s
+		 * (without gaps; with them it reaches s) */
+		s->height = n->height;
 		replace_child(t, parent, n, s);
 	}
 	t->count--;
 	n->left = n->right = n->parent = NULL;
 	fixup(t, from);
+}
+
+void itree_set_gaps(struct itree *t, bool on)
+{
+	struct itree_node *x = t->root;
+
+	if (!on || !t->no_gaps) {
+		t->no_gaps = !on;
+		return;
+	}
+	t->no_gaps = false;
+	/* every node after its children: a post-order walk over the links */
+	while (x && (x->left || x->right))
+		x = x->left ? x->left : x->right;
+	while (x) {
+		struct itree_node *p = x->parent;
+
+		update_gaps(x);
+		if (p && x == p->left && p->right) {
+			x = p->right;
+			while (x->left || x->right)
+				x = x->left ? x->left : x->right;
+		} else {
+			x = p;
+		}
+	}
 }
 
 struct itree_node *itree_find(const struct itree *t, uint64_t addr)
@@ -446,13 +488,14 @@ static bool lowest_hole(const struct itree *t, uint64_t lo, uint64_t hi,
 }
 
 /* size == 0, align not a power of two, or lo > hi: no answer. */
-bool itree_find_free(const struct itree *t, uint64_t lo, uint64_t hi,
+bool itree_find_free(struct itree *t, uint64_t lo, uint64_t hi,
 		     uint64_t size, uint64_t align, uint64_t *out)
 {
 	uint64_t mask = align - 1, hs, hl, off;
 
 	if (size == 0 || align == 0 || (align & mask) || lo > hi)
 		return false;
+	itree_set_gaps(t, true);
 
 	/*
 	 * Step 1: a hole of length >= size + align - 1 fits at its first
@@ -516,9 +559,11 @@ int itree_check(const struct itree *t)
 		if (n->parent ? n->parent->left != n && n->parent->right != n
 			      : n != t->root)
 			return -__LINE__;
-		if (l && (l->parent != n || l->sub_last >= n->start))
+		if (l && (l->parent != n ||
+			  (!t->no_gaps && l->sub_last >= n->start)))
 			return -__LINE__;
-		if (r && (r->parent != n || r->sub_start <= n->last))
+		if (r && (r->parent != n ||
+			  (!t->no_gaps && r->sub_start <= n->last)))
 			return -__LINE__;
 		if (l) {
 			sub_start = l->sub_start;
@@ -533,9 +578,8 @@ int itree_check(const struct itree *t)
 			if (r->sub_start - n->last - 1 > gap)
 				gap = r->sub_start - n->last - 1;
 		}
-		if (n->sub_start != sub_start || n->sub_last != sub_last)
-			return -__LINE__;
-		if (n->max_gap != gap)
+		if (!t->no_gaps && (n->sub_start != sub_start ||
+				    n->sub_last != sub_last || n->max_gap != gap))
 			return -__LINE__;
 		if (n->height != (hl > hr ? hl : hr) + 1)
 			return -__LINE__;

@@ -11,6 +11,11 @@
  *              of the subtree (0 when the subtree has one interval or none
  *              of its intervals are separated)
  * which depend only on the subtree, so rotations recompute them locally.
+ * Only the free-space search reads them, and keeping them costs every
+ * insert and remove a walk to the root (a new interval at the top of the
+ * space changes every ancestor's span), so a tree can go without them
+ * (itree_set_gaps) until its first search, which brings them back in one
+ * O(n) pass.
  *
  * The tree never allocates: callers embed struct itree_node in their own
  * objects and use container_of. Insert reports overlap; remove cannot fail.
@@ -34,15 +39,21 @@ struct itree_node {
 struct itree {
 	struct itree_node *root;
 	size_t count;
+	bool no_gaps;   /* sub_start, sub_last and max_gap are not kept */
 };
 
-#define ITREE_INIT { NULL, 0 }
+#define ITREE_INIT { NULL, 0, false }
 
 static inline void itree_init(struct itree *t)
 {
 	t->root = NULL;
 	t->count = 0;
+	t->no_gaps = false;
 }
+
+/* Keep the cached spans and holes (on, the default) or not. Turning them
+ * on recomputes every node: O(n). Never fails. */
+void itree_set_gaps(struct itree *t, bool on);
 
 /*
  * Insert n, whose start and last are set (start <= last). Returns 0, or
@@ -88,12 +99,14 @@ struct itree_node *itree_prev(const struct itree_node *n);
  * lower exact fit: that is the price of its O(log n) bound.
  * size 0, an align that is not a power of two, or lo > hi: false.
  * Returns true and sets *out on success (*out is untouched otherwise).
+ * Turns the tree's gaps on (itree_set_gaps) when they were off.
  */
-bool itree_find_free(const struct itree *t, uint64_t lo, uint64_t hi,
+bool itree_find_free(struct itree *t, uint64_t lo, uint64_t hi,
 		     uint64_t size, uint64_t align, uint64_t *out);
 
 /* Debug aid for tests: checks ordering, disjointness, balance, parent
- * links and every cached field. Returns 0 or a negative line number. */
+ * links and every cached field kept. Returns 0 or a negative line
+ * number. */
 int itree_check(const struct itree *t);
 
 #define itree_entry(ptr, type, member) \
