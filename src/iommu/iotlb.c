@@ -98,7 +98,7 @@
 #define LIVE_BUCKETS_LG2 12u
 #define LIVE_BUCKETS (1u << LIVE_BUCKETS_LG2)
 #define REGION_LG2 16u      /* pages up to this size count by region */
-#define REGION_CHECKS 8u    /* more regions than this: probe anyway */
+#define REGION_CHECKS 32u   /* more regions than this: probe anyway */
 #define SHARDS 32u
 #define READ_RETRIES 8
 #define MAX_ENTRIES (1u << 26)
