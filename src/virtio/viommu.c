@@ -918,9 +918,12 @@ static void tcache_fill_msi(struct ioas_viommu_tcache *c, uint64_t iova)
 	t->counter = &unchanging;
 }
 
-int ioas_viommu_tcache_miss(struct ioas_viommu_tcache *c, uint64_t iova,
-			    uint64_t length, uint32_t access,
-			    struct ioas_viommu_dma *out)
+/* The miss past the run: out of line, so that a run hit costs a leaf
+ * call without the register saves this needs. c, out and the arguments
+ * checked. */
+static __attribute__((noinline)) int
+tcache_miss_slow(struct ioas_viommu_tcache *c, uint64_t iova, uint64_t length,
+		 uint32_t access, struct ioas_viommu_dma *out)
 {
 	const struct ioas_range *msi;
 	struct tcache_fill f;
@@ -930,23 +933,6 @@ int ioas_viommu_tcache_miss(struct ioas_viommu_tcache *c, uint64_t iova,
 	bool fill;
 	int ret;
 
-	if (!c || !c->v)
-		return -EINVAL;
-	ret = translate_check(c->v, out, iova, length, access);
-	if (ret)
-		return ret;
-	{
-		const struct ioas_iommu_tcache_entry *r =
-			tcache_run_lookup(&c->c, iova, length, access);
-
-		if (r) {
-			out->pa = iova + r->delta;
-			out->length = length;
-			out->prot = (uint32_t)(r->page_prot & RWX);
-			out->flags = 0;
-			return 0;
-		}
-	}
 	e = (struct vep *)(uintptr_t)c->priv;
 	c->c.misses++;
 	msi = e->nmsi ? page_msi(e, iova) : NULL;
@@ -981,6 +967,28 @@ int ioas_viommu_tcache_miss(struct ioas_viommu_tcache *c, uint64_t iova,
 	    !(out->flags & IOAS_VIOMMU_DMA_BYPASS))
 		tcache_fill_end(&c->c, &f, iova, out->pa, out->prot);
 	return ret;
+}
+
+int ioas_viommu_tcache_miss(struct ioas_viommu_tcache *c, uint64_t iova,
+			    uint64_t length, uint32_t access,
+			    struct ioas_viommu_dma *out)
+{
+	const struct ioas_iommu_tcache_entry *r;
+	int ret;
+
+	if (!c || !c->v)
+		return -EINVAL;
+	ret = translate_check(c->v, out, iova, length, access);
+	if (ret)
+		return ret;
+	r = tcache_run_lookup(&c->c, iova, length, access);
+	if (!r)
+		return tcache_miss_slow(c, iova, length, access, out);
+	out->pa = iova + r->delta;
+	out->length = length;
+	out->prot = (uint32_t)(r->page_prot & RWX);
+	out->flags = 0;
+	return 0;
 }
 
 /* ---- creation ------------------------------------------------------------------------ */
