@@ -514,7 +514,7 @@ void iotlb_insert(struct iotlb *tlb, uint32_t dom, uint32_t pasid,
 	}
 	i = base + victim;
 	/* the entry replaced (the same tag, or an evicted one) leaves its
-	 * slot's count */
+	 * own live count */
 	if (ld64(&tlb->key1[i]))
 		live_dec(tlb, ld64(&tlb->key0[i]), ld64(&tlb->key1[i]));
 	s = write_begin(tlb, i);
@@ -627,12 +627,11 @@ void iotlb_inv_all(struct iotlb *tlb)
 			n++;
 		}
 	}
-	/* Under every set lock, so no insert is between its size bit and its
-	 * entry. */
-	for (uint32_t d = 0; d < DOM_SLOTS; d++) {
+	/* Under every set lock, so no insert is between its size bit (and
+	 * live count) and its entry. */
+	for (uint32_t d = 0; d < DOM_SLOTS; d++)
 		atomic_store_explicit(&tlb->dom_sizes[d], 0,
 				      memory_order_relaxed);
-	}
 	for (uint32_t b = 0; b < LIVE_BUCKETS; b++)
 		atomic_store_explicit(&tlb->live[b], 0, memory_order_relaxed);
 	for (uint32_t set = 0; set < tlb->nsets; set++)
