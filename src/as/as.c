@@ -84,9 +84,6 @@ int ioas_as_create(struct ioas_mm *mm, const struct ioas_as_config *ucfg,
 	as->window_mode = cfg.window_mode;
 	as->pin_mode = cfg.pin_mode;
 	itree_init(&as->maps);
-	/* kept from the first IOVA allocation on (itree_find_free): a space
-	 * whose caller picks every IOVA never pays for them */
-	itree_set_gaps(&as->maps, false);
 	if (cfg.window_mode == IOAS_WINDOWS_FULL) {
 		as->max_windows = 1;
 		as->windows[0] = window_alloc(as, cfg.aperture.start,
@@ -475,6 +472,11 @@ static int alloc_piece(void *opaque, const struct as_window *w, uint64_t start,
 			return 1;
 	}
 	return 0;
+}
+
+void as_fixed_iova_only(struct ioas_as *as)
+{
+	itree_set_gaps(&as->maps, false);
 }
 
 int as_alloc_iova(struct ioas_as *as, uint64_t length, uint64_t addr,

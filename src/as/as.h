@@ -107,6 +107,12 @@ int as_for_each_usable(const struct ioas_as *as,
 				 uint64_t start, uint64_t last),
 		       void *opaque);
 
+/* The caller will pick every IOVA of as (virtio-iommu: the guest does):
+ * the mapping tree stops keeping what the free-space search needs, which
+ * costs every map and unmap a walk to the root. An allocation all the
+ * same brings it back, once, in O(mappings) (itree_set_gaps). */
+void as_fixed_iova_only(struct ioas_as *as);
+
 /* Find an IOVA for `length` bytes whose page-size constraints are met by
  * `granule_or` (OR of every length/address that must be aligned). Returns
  * 0, -EINVAL (windows exist, none fits the alignment) or -ENOSPC. */

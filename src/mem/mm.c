@@ -32,6 +32,7 @@ int ioas_mm_create(struct ioas_ctx *ctx, struct ioas_phys *phys,
 	mm->ctx = ctx;
 	mm->phys = phys;
 	itree_init(&mm->pins);
+	itree_set_gaps(&mm->pins, false); /* never searched for free space */
 	ctx_get(ctx);
 	*out = mm;
 	return 0;

@@ -52,9 +52,10 @@ static void update_gaps(struct itree_node *n)
 	n->height = (hl > hr ? hl : hr) + 1;
 }
 
-static void update(const struct itree *t, struct itree_node *n)
+/* gaps: t->no_gaps is false (a constant in each specialised caller) */
+static inline void update(bool gaps, struct itree_node *n)
 {
-	if (t->no_gaps) {
+	if (!gaps) {
 		int hl = node_height(n->left), hr = node_height(n->right);
 
 		n->height = (hl > hr ? hl : hr) + 1;
@@ -78,7 +79,8 @@ static void replace_child(struct itree *t, struct itree_node *parent,
 
 /* x's right child y takes x's place; returns y. Updates x before y since x
  * ends up below y. */
-static struct itree_node *rotate_left(struct itree *t, struct itree_node *x)
+static inline struct itree_node *rotate_left(struct itree *t,
+					     struct itree_node *x, bool gaps)
 {
 	struct itree_node *y = x->right;
 
@@ -89,12 +91,13 @@ static struct itree_node *rotate_left(struct itree *t, struct itree_node *x)
 	replace_child(t, x->parent, x, y);
 	y->left = x;
 	x->parent = y;
-	update(t, x);
-	update(t, y);
+	update(gaps, x);
+	update(gaps, y);
 	return y;
 }
 
-static struct itree_node *rotate_right(struct itree *t, struct itree_node *x)
+static inline struct itree_node *rotate_right(struct itree *t,
+					      struct itree_node *x, bool gaps)
 {
 	struct itree_node *y = x->left;
 
@@ -105,8 +108,8 @@ static struct itree_node *rotate_right(struct itree *t, struct itree_node *x)
 	replace_child(t, x->parent, x, y);
 	y->right = x;
 	x->parent = y;
-	update(t, x);
-	update(t, y);
+	update(gaps, x);
+	update(gaps, y);
 	return y;
 }
 
@@ -116,7 +119,8 @@ static struct itree_node *rotate_right(struct itree *t, struct itree_node *x)
  * that needs no rotation and whose fields come out unchanged. (When remove
  * moves a successor s up, every node from x to s loses or gains the lowest
  * start of its subtree, so the walk cannot stop below s.) */
-static void fixup(struct itree *t, struct itree_node *x)
+static inline __attribute__((always_inline)) void
+fixup_walk(struct itree *t, struct itree_node *x, bool gaps)
 {
 	while (x) {
 		int hl = node_height(x->left), hr = node_height(x->right);
@@ -126,26 +130,35 @@ static void fixup(struct itree *t, struct itree_node *x)
 
 			/* left-right case: straighten it into left-left first */
 			if (node_height(l->right) > node_height(l->left))
-				rotate_left(t, l);
-			x = rotate_right(t, x);
+				rotate_left(t, l, gaps);
+			x = rotate_right(t, x, gaps);
 		} else if (hr > hl + 1) {
 			struct itree_node *r = x->right;
 
 			if (node_height(r->left) > node_height(r->right))
-				rotate_right(t, r);
-			x = rotate_left(t, x);
+				rotate_right(t, r, gaps);
+			x = rotate_left(t, x, gaps);
 		} else {
 			uint64_t ss = x->sub_start, sl = x->sub_last;
 			uint64_t g = x->max_gap;
 			int h = x->height;
 
-			update(t, x);
+			update(gaps, x);
 			if (x->sub_start == ss && x->sub_last == sl &&
 			    x->max_gap == g && x->height == h)
 				return;
 		}
 		x = x->parent;
 	}
+}
+
+/* fixup_walk, compiled once for each kind of tree */
+static void fixup(struct itree *t, struct itree_node *x)
+{
+	if (t->no_gaps)
+		fixup_walk(t, x, false);
+	else
+		fixup_walk(t, x, true);
 }
 
 int itree_insert(struct itree *t, struct itree_node *n)
@@ -170,7 +183,7 @@ int itree_insert(struct itree *t, struct itree_node *n)
 	}
 	n->left = n->right = NULL;
 	n->parent = parent;
-	update(t, n);
+	update(!t->no_gaps, n);
 	*link = n;
 	t->count++;
 	fixup(t, parent);
@@ -495,7 +508,8 @@ bool itree_find_free(struct itree *t, uint64_t lo, uint64_t hi,
 
 	if (size == 0 || align == 0 || (align & mask) || lo > hi)
 		return false;
-	itree_set_gaps(t, true);
+	if (t->no_gaps)
+		itree_set_gaps(t, true);
 
 	/*
 	 * Step 1: a hole of length >= size + align - 1 fits at its first

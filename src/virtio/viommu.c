@@ -296,6 +296,7 @@ static int dom_new(struct ioas_viommu *v, uint32_t id, bool bypass,
 		ret = ioas_as_create(v->mm, &ac, &d->as);
 		if (ret)
 			goto err;
+		as_fixed_iova_only(d->as);
 		if (v->domain_format == IOAS_VIOMMU_FMT_HOST) {
 			dc.type = IOAS_DOMAIN_HOST;
 		} else {

@@ -29,6 +29,8 @@
 
 #include <ioas/ioas.h>
 
+#include "as/as.h"
+
 #include <stdarg.h>
 #include <time.h>
 
@@ -2014,6 +2016,10 @@ static void space_new(struct model *m, struct mspace *s)
 		s->maxw = ac.max_windows ? ac.max_windows : 2;
 	}
 	MCHECK_EQ(m, ioas_as_create(m->mm, &ac, &s->as), 0);
+	/* half the spaces start without what the free-space search needs
+	 * (as virtio-iommu's do): their first allocation brings it back */
+	if (rnd(m, 2))
+		as_fixed_iova_only(s->as);
 }
 
 static void space_destroy(struct model *m, struct mspace *s)
