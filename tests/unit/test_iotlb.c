@@ -463,6 +463,23 @@ TEST(iotlb_inv_range_live_regions)
 	CHECK(!hits(tlb, 1, 0, 0x7ff000));
 	CHECK_EQ(stats(tlb).entries_invalidated, 1 + 1 + 7 + 1 + 1);
 	iotlb_destroy(tlb);
+	/* one entry: a page evicting its neighbour in the same region (the
+	 * count stays as it was) and then the same page again (replaced in
+	 * place) is still found */
+	tlb = new_tlb(ctx, 1, 1);
+	ins(tlb, 1, 0, 0x10000, 0xa000, 12);
+	ins(tlb, 1, 0, 0x11000, 0xb000, 12);
+	ins(tlb, 1, 0, 0x11000, 0xc000, 12);
+	expect_hit(tlb, 1, 0, 0x11000, 0x11000, 0xc000, 12);
+	iotlb_inv_range(tlb, 1, 0, 0x11000, 0x11fff, NULL);
+	CHECK(!hits(tlb, 1, 0, 0x11000));
+	/* and one from another region in its place, then back */
+	ins(tlb, 1, 0, 0x10000, 0xa000, 12);
+	ins(tlb, 1, 0, 0x90000, 0xd000, 12);
+	ins(tlb, 1, 0, 0x10000, 0xa000, 12);
+	iotlb_inv_range(tlb, 1, 0, 0x10000, 0x10fff, NULL);
+	CHECK(!hits(tlb, 1, 0, 0x10000));
+	iotlb_destroy(tlb);
 	ioas_ctx_destroy(ctx);
 }
 
