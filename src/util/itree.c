@@ -118,7 +118,8 @@ static inline struct itree_node *rotate_right(struct itree *t,
  * on their children's cached fields, so the walk stops at the first node
  * that needs no rotation and whose fields come out unchanged. (When remove
  * moves a successor s up, every node from x to s loses or gains the lowest
- * start of its subtree, so the walk cannot stop below s.) */
+ * start of its subtree, so with gaps the walk cannot stop below s; without
+ * them it can, and remove gives s the height n had.) */
 static inline __attribute__((always_inline)) void
 fixup_walk(struct itree *t, struct itree_node *x, bool gaps)
 {

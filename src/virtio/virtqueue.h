@@ -246,8 +246,9 @@ int64_t vq_elem_read_segs(const struct vq *vq, const struct vq_elem *elem,
 int64_t vq_elem_write_segs(const struct vq *vq, struct vq_elem *elem,
 			   uint64_t offset, const void *buf, size_t len);
 
-/* Whether [offset, offset + len - 1] (len >= 1) lies in segment s, in RAM:
- * the common case (a request's head, its status), one memcpy inline. */
+/* Whether [offset, offset + len - 1] lies in segment s, in RAM (len 0:
+ * no): the common case (a request's head, its status), one memcpy
+ * inline. */
 static inline bool vq_seg_holds(const struct vq_seg *s, uint64_t offset,
 				size_t len)
 {
