@@ -65,7 +65,9 @@
  *   region-less hash of their domain). An insert increments (seq_cst)
  *   next to its size bit, before the generation check, and takes it back
  *   when it gives up; an entry killed or replaced decrements its own
- *   counter under the set lock. An invalidation that, after its bump,
+ *   counter under the set lock, after it is cleared (release: an
+ *   invalidation that reads the lower count and skips its probes also
+ *   sees the entry gone). An invalidation that, after its bump,
  *   reads zero for the regions of its range and for the large pages
  *   skips the probes: the same Dekker pair says no insert it would have
  *   had to see can complete. Collisions only cost probes. The price is on
@@ -307,13 +309,14 @@ static inline _Atomic uint32_t *live_of(struct iotlb *tlb, uint32_t dom,
 	return &tlb->live[x >> (64 - LIVE_BUCKETS_LG2)];
 }
 
-/* A valid entry of keys (k0, k1) is gone or was never made (set lock
- * held). */
+/* A valid entry of keys (k0, k1) is gone (set lock held). Release: an
+ * invalidation that reads the lower count and skips its probes must see
+ * the entry's clearing too, so its caller's later lookups miss. */
 static inline void live_dec(struct iotlb *tlb, uint64_t k0, uint64_t k1)
 {
 	atomic_fetch_sub_explicit(live_of(tlb, (uint32_t)(k0 >> 32),
 					  key1_iova(k1), key1_lg2(k1)),
-				  1, memory_order_relaxed);
+				  1, memory_order_release);
 }
 
 /* ---- create / destroy --------------------------------------------------- */
@@ -522,7 +525,8 @@ void iotlb_insert(struct iotlb *tlb, uint32_t dom, uint32_t pasid,
 		atomic_fetch_add(live, 1);
 	if (gen && atomic_load(gen) != seen_gen) {
 		if (old_live != live)
-			atomic_fetch_sub_explicit(live, 1, memory_order_relaxed);
+			atomic_fetch_sub_explicit(live, 1,
+						  memory_order_relaxed);
 		set_unlock(tlb, set);
 		count(tlb, C_STALE, 1);
 		return;
@@ -531,15 +535,16 @@ void iotlb_insert(struct iotlb *tlb, uint32_t dom, uint32_t pasid,
 		tlb->hdr[set].rr = victim + 1;
 		count(tlb, C_EVICTIONS, 1);
 	}
-	/* the entry replaced leaves its own live count */
-	if (old_live && old_live != live)
-		atomic_fetch_sub_explicit(old_live, 1, memory_order_relaxed);
 	s = write_begin(tlb, i);
 	st64(&tlb->key0[i], k0);
 	st64(&tlb->pa[i], page_pa);
 	atomic_store_explicit(&tlb->prot[i], prot, memory_order_relaxed);
 	st64(&tlb->key1[i], k1);
 	write_end(tlb, i, s);
+	/* the entry replaced leaves its own live count, once it is gone:
+	 * an invalidation that reads the lower count skips its set */
+	if (old_live && old_live != live)
+		atomic_fetch_sub_explicit(old_live, 1, memory_order_release);
 	set_unlock(tlb, set);
 	count(tlb, C_INSERTS, 1);
 }
