@@ -98,6 +98,19 @@
 
 #include "iommu/iotlb.h"
 
+/* Points inside the locked sections where a white-box test that includes
+ * this file (tests/unit/test_iotlb_live.c) checks the live counts; nothing
+ * otherwise. */
+#ifndef IOTLB_HOOK
+#define IOTLB_HOOK(tlb, point) ((void)0)
+#endif
+enum {
+	HOOK_INSERT_GEN,    /* counted, about to check the generation */
+	HOOK_INSERT_WRITE,  /* about to overwrite the victim */
+	HOOK_INSERT_DONE,   /* written, victim's count not yet lowered */
+	HOOK_KILLED,        /* an entry cleared, its count not yet lowered */
+};
+
 #define LG2_MIN 12u
 #define LG2_MAX 63u
 #define DOM_SLOTS_LG2 8u
@@ -523,6 +536,7 @@ void iotlb_insert(struct iotlb *tlb, uint32_t dom, uint32_t pasid,
 		atomic_fetch_or(sizes, bit);
 	if (old_live != live)
 		atomic_fetch_add(live, 1);
+	IOTLB_HOOK(tlb, HOOK_INSERT_GEN);
 	if (gen && atomic_load(gen) != seen_gen) {
 		if (old_live != live)
 			atomic_fetch_sub_explicit(live, 1,
@@ -535,12 +549,14 @@ void iotlb_insert(struct iotlb *tlb, uint32_t dom, uint32_t pasid,
 		tlb->hdr[set].rr = victim + 1;
 		count(tlb, C_EVICTIONS, 1);
 	}
+	IOTLB_HOOK(tlb, HOOK_INSERT_WRITE);
 	s = write_begin(tlb, i);
 	st64(&tlb->key0[i], k0);
 	st64(&tlb->pa[i], page_pa);
 	atomic_store_explicit(&tlb->prot[i], prot, memory_order_relaxed);
 	st64(&tlb->key1[i], k1);
 	write_end(tlb, i, s);
+	IOTLB_HOOK(tlb, HOOK_INSERT_DONE);
 	/* the entry replaced leaves its own live count, once it is gone:
 	 * an invalidation that reads the lower count skips its set */
 	if (old_live && old_live != live)
@@ -595,6 +611,7 @@ static uint64_t inv_set(struct iotlb *tlb, uint32_t set,
 
 		if (matches(m, k0, k1)) {
 			kill_entry(tlb, i);
+			IOTLB_HOOK(tlb, HOOK_KILLED);
 			live_dec(tlb, k0, k1);
 			n++;
 		}
