@@ -571,9 +571,8 @@ int64_t vq_elem_write_segs(const struct vq *vq, struct vq_elem *elem,
 			     elem->write_len, offset, (void *)(uintptr_t)buf,
 			     len, true);
 
-	if (n > 0 && offset <= elem->written &&
-	    offset + (uint64_t)n > elem->written)
-		elem->written = offset + (uint64_t)n;
+	if (n > 0)
+		vq_elem_wrote(elem, offset, (uint64_t)n);
 	return n;
 }
 

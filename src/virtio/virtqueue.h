@@ -246,6 +246,15 @@ int64_t vq_elem_read_segs(const struct vq *vq, const struct vq_elem *elem,
 int64_t vq_elem_write_segs(const struct vq *vq, struct vq_elem *elem,
 			   uint64_t offset, const void *buf, size_t len);
 
+/* n bytes were written from offset on: elem->written grows when the
+ * write starts at or before its end. */
+static inline void vq_elem_wrote(struct vq_elem *elem, uint64_t offset,
+				 uint64_t n)
+{
+	if (offset <= elem->written && offset + n > elem->written)
+		elem->written = offset + n;
+}
+
 /* Whether [offset, offset + len - 1] lies in segment s, in RAM (len 0:
  * no): the common case (a request's head, its status), one memcpy
  * inline. */
@@ -284,8 +293,7 @@ static inline int64_t vq_elem_write(const struct vq *vq, struct vq_elem *elem,
 
 	if (elem->nr_write && vq_seg_holds(s, offset, len)) {
 		memcpy(s->host + offset, buf, len);
-		if (offset <= elem->written && offset + len > elem->written)
-			elem->written = offset + len;
+		vq_elem_wrote(elem, offset, len);
 		return (int64_t)len;
 	}
 	return vq_elem_write_segs(vq, elem, offset, buf, len);
