@@ -301,9 +301,9 @@ static inline bool atc_path_open(struct ioas_iommu *mmu,
 	       !atomic_load_explicit(&mmu->pending_safe, memory_order_acquire);
 }
 
-/* The entry of c's run that answers an access of length bytes at iova,
- * or NULL (counted as a hit). The first thing a miss call asks: kept out
- * of the inline page lookup, whose hits it would slow. */
+/* The entry of c's run that answers an access of length bytes at iova
+ * (a hit, counted), or NULL. The first thing a miss call asks: kept out of
+ * the inline page lookup, whose hits it would slow. */
 static inline const struct ioas_iommu_tcache_entry *
 tcache_run_lookup(struct ioas_iommu_tcache *c, uint64_t iova, uint64_t length,
 		  uint32_t access)

@@ -144,9 +144,6 @@ static int s2_xlate(void *opaque, uint64_t addr, uint64_t *out)
 	return c->xl.fault ? (int)c->xl.fault : IOAS_PT_FAULT_TRANSLATION;
 }
 
-/* A HOST domain: the run that holds iova, cached as the largest block of
- * 4 KiB, 2 MiB or 1 GiB around iova that lies in the run and keeps the
- * run's pa offset. */
 /* A HOST domain's mapping at iova and the physically contiguous run of it
  * holding iova (locks held); false when nothing is mapped there. */
 static bool host_run(const struct ioas_domain *dom, uint64_t iova,
@@ -162,6 +159,9 @@ static bool host_run(const struct ioas_domain *dom, uint64_t iova,
 	return true;
 }
 
+/* A HOST domain: the run that holds iova, cached as the largest block of
+ * 4 KiB, 2 MiB or 1 GiB around iova that lies in the run and keeps the
+ * run's pa offset. */
 static int walk_host(struct ioas_domain *dom, uint64_t iova, struct page_res *r,
 		     struct fault_info *f)
 {
