@@ -59,6 +59,17 @@ void iommu_tlb_changed_range(struct ioas_iommu *mmu, uint32_t dom,
 	atomic_fetch_add(atc_domain_slot(mmu->atcf, dom), 1);
 }
 
+/* [start, last] of dom (tlb_pasid: one PASID's tag, or IOTLB_PASID_ANY)
+ * out of the IOTLB, then out of the ATCs (the filter is per domain: every
+ * PASID's pages go). */
+static void range_now(struct ioas_domain *dom, uint32_t tlb_pasid,
+		      uint64_t start, uint64_t last)
+{
+	iotlb_inv_range(dom->mmu->tlb, dom->id, tlb_pasid, start, last,
+			&dom->gen);
+	iommu_tlb_changed_range(dom->mmu, dom->id, start, last);
+}
+
 static void inv_one(struct ioas_iommu *mmu, const struct inv_entry *e)
 {
 	if (e->start == 0 && e->last == UINT64_MAX &&
@@ -66,9 +77,7 @@ static void inv_one(struct ioas_iommu *mmu, const struct inv_entry *e)
 		iotlb_inv_domain(mmu->tlb, e->dom->id, &e->dom->gen);
 		iommu_tlb_changed(mmu);
 	} else {
-		iotlb_inv_range(mmu->tlb, e->dom->id, e->pasid, e->start,
-				e->last, &e->dom->gen);
-		iommu_tlb_changed_range(mmu, e->dom->id, e->start, e->last);
+		range_now(e->dom, e->pasid, e->start, e->last);
 	}
 }
 
@@ -113,9 +122,7 @@ void inv_unmapped(struct ioas_domain *dom, uint64_t start, uint64_t last)
 	struct ioas_iommu *mmu = dom->mmu;
 
 	if (mmu->inv_mode == IOAS_INV_STRICT) {
-		iotlb_inv_range(mmu->tlb, dom->id, IOTLB_PASID_ANY, start,
-				last, &dom->gen);
-		iommu_tlb_changed_range(mmu, dom->id, start, last);
+		range_now(dom, IOTLB_PASID_ANY, start, last);
 		/* nested children cache stage-1 IOVAs: no range to match */
 		if (dom->children) {
 			for (struct ioas_domain *c = dom->children; c;
@@ -237,10 +244,7 @@ void ioas_domain_invalidate(struct ioas_domain *dom, uint32_t pasid,
 			iotlb_inv_pasid(dom->mmu->tlb, dom->id, pasid, &dom->gen);
 		iommu_tlb_changed(dom->mmu);
 	} else {
-		iotlb_inv_range(dom->mmu->tlb, dom->id,
-				pasid == IOAS_PASID_ANY ? IOTLB_PASID_ANY : pasid,
-				start, last, &dom->gen);
-		/* the filter is per domain: every PASID's pages go */
-		iommu_tlb_changed_range(dom->mmu, dom->id, start, last);
+		range_now(dom, pasid == IOAS_PASID_ANY ? IOTLB_PASID_ANY : pasid,
+			  start, last);
 	}
 }
