@@ -301,6 +301,14 @@ static inline bool atc_path_open(struct ioas_iommu *mmu,
 	       !atomic_load_explicit(&mmu->pending_safe, memory_order_acquire);
 }
 
+/* The entry of c that a page's answer goes to (the inline lookup's in
+ * include/ioas/iommu.h). */
+static inline struct ioas_iommu_tcache_entry *
+tcache_slot(struct ioas_iommu_tcache *c, uint64_t iova)
+{
+	return &c->e[(iova >> ATC_PAGE_LG2) & (IOAS_IOMMU_TCACHE_ENTRIES - 1)];
+}
+
 /* The entry of c's run that answers an access of length bytes at iova
  * (a hit, counted), or NULL. The first thing a miss call asks: kept out of
  * the inline page lookup, whose hits it would slow. */

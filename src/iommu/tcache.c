@@ -75,7 +75,7 @@ void tcache_fill_end(struct ioas_iommu_tcache *c, const struct tcache_fill *f,
 	    atomic_load_explicit(&c->dev->rid.tag, memory_order_acquire) !=
 		    f->tag)
 		return;
-	e = &c->e[(iova >> ATC_PAGE_LG2) & (IOAS_IOMMU_TCACHE_ENTRIES - 1)];
+	e = tcache_slot(c, iova);
 	e->page_prot = (iova & ~pmask) | prot;
 	e->delta = pa - iova;
 	e->stamp = f->stamp;
@@ -115,7 +115,7 @@ bool tcache_refill_from_atc(struct ioas_iommu_tcache *c, uint64_t iova,
 	 * change since bumps the epoch after its store (tcache_fill_end) */
 	if (atomic_load_explicit(&dev->rid.tag, memory_order_acquire) != tag)
 		return true;
-	e = &c->e[(iova >> ATC_PAGE_LG2) & (IOAS_IOMMU_TCACHE_ENTRIES - 1)];
+	e = tcache_slot(c, iova);
 	e->page_prot = (iova & ~pmask) | h.prot;
 	e->delta = *pa - iova;
 	e->stamp = stamp;

@@ -909,8 +909,7 @@ static const struct ioas_range *page_msi(const struct vep *e, uint64_t iova)
 static void tcache_fill_msi(struct ioas_viommu_tcache *c, uint64_t iova)
 {
 	static const uint64_t unchanging; /* its "invalidation counter" */
-	struct ioas_iommu_tcache_entry *t =
-		&c->c.e[(iova >> 12) & (IOAS_IOMMU_TCACHE_ENTRIES - 1)];
+	struct ioas_iommu_tcache_entry *t = tcache_slot(&c->c, iova);
 
 	t->page_prot = (iova & ~(uint64_t)0xfff) | RWX |
 		       IOAS_VIOMMU_TCACHE_BYPASS;
