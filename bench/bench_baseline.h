@@ -16,13 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#ifdef HAVE_GLIB
-#include <glib.h>
-#endif
-
-struct interval {
-	uint64_t low, high;
-};
+#include "bench_interval.h"
 
 struct mapping {
 	struct interval iv;
@@ -30,18 +24,6 @@ struct mapping {
 };
 
 #ifdef HAVE_GLIB
-static gint interval_cmp(gconstpointer a, gconstpointer b, gpointer data)
-{
-	const struct interval *x = a, *y = b;
-
-	(void)data;
-	if (x->high < y->low)
-		return -1;
-	if (y->high < x->low)
-		return 1;
-	return 0;
-}
-
 static GTree *base_tree;
 static GRecMutex base_mutex;
 static const char base_name[] = "glib GTree + GRecMutex (as QEMU)";

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_interval.h"
 #include "bench_sort.h"
 #include "cli.h"
 #include "trace.h"
@@ -360,9 +361,6 @@ static double best_device_requests(const struct evs *e, uint64_t *reqs,
 #ifdef HAVE_GLIB
 /* ---- the baseline --------------------------------------------------------------- */
 
-struct bl_iv {
-	uint64_t low, high;       /* inclusive */
-};
 struct bl_map {
 	uint64_t phys;
 	uint32_t flags;
@@ -385,18 +383,6 @@ struct bl {
 	uint64_t sink;
 };
 
-/* Inclusive intervals: overlapping ones compare equal. */
-static gint iv_cmp(gconstpointer a, gconstpointer b, gpointer u)
-{
-	const struct bl_iv *x = a, *y = b;
-
-	(void)u;
-	if (x->high < y->low)
-		return -1;
-	if (y->high < x->low)
-		return 1;
-	return 0;
-}
 
 static gint id_cmp(gconstpointer a, gconstpointer b, gpointer u)
 {
@@ -461,7 +447,7 @@ static void bl_attach(struct bl *b, uint32_t dom, uint32_t epid, bool bypass)
 		d = g_new0(struct bl_dom, 1);
 		d->id = dom;
 		d->bypass = bypass;
-		d->mappings = g_tree_new_full(iv_cmp, NULL, g_free, g_free);
+		d->mappings = g_tree_new_full(interval_cmp, NULL, g_free, g_free);
 		g_tree_insert(b->domains, GUINT_TO_POINTER(dom), d);
 	}
 	d->nep++;
@@ -487,7 +473,7 @@ static void bl_map(struct bl *b, const struct tev *e)
 	g_rec_mutex_lock(&b->mu);
 	d = g_tree_lookup(b->domains, GUINT_TO_POINTER(e->dom));
 	if (d && !d->bypass) {
-		struct bl_iv *k = g_new(struct bl_iv, 1);
+		struct interval *k = g_new(struct interval, 1);
 		struct bl_map *v = g_new(struct bl_map, 1);
 
 		k->low = e->a;
@@ -506,14 +492,14 @@ static void bl_map(struct bl *b, const struct tev *e)
 
 static void bl_unmap(struct bl *b, const struct tev *e)
 {
-	struct bl_iv iv = { e->a, e->b };
+	struct interval iv = { e->a, e->b };
 	struct bl_dom *d;
 	gpointer k, v;
 
 	g_rec_mutex_lock(&b->mu);
 	d = g_tree_lookup(b->domains, GUINT_TO_POINTER(e->dom));
 	while (d && g_tree_lookup_extended(d->mappings, &iv, &k, &v)) {
-		const struct bl_iv *m = k;
+		const struct interval *m = k;
 		if (m->low < iv.low || m->high > iv.high)
 			break; /* would split: RANGE */
 		g_tree_remove(d->mappings, k);
@@ -525,7 +511,7 @@ static void bl_unmap(struct bl *b, const struct tev *e)
 static int bl_translate(struct bl *b, uint32_t epid, uint64_t addr,
 			uint32_t flag, uint64_t *pa)
 {
-	struct bl_iv iv = { addr, addr + 1 };
+	struct interval iv = { addr, addr + 1 };
 	struct bl_ep *ep;
 	gpointer k, v;
 	int ret = -1;
@@ -541,7 +527,7 @@ static int bl_translate(struct bl *b, uint32_t epid, uint64_t addr,
 	} else if (ep->dom->bypass) {
 		ret = 1;
 	} else if (g_tree_lookup_extended(ep->dom->mappings, &iv, &k, &v)) {
-		const struct bl_iv *m = k;
+		const struct interval *m = k;
 		const struct bl_map *mv = v;
 		if (!((flag & 1) && !(mv->flags & 1)) &&
 		    !((flag & 2) && !(mv->flags & 2))) {
