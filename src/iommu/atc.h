@@ -135,10 +135,13 @@ static inline struct atc_entry *atc_slot(const struct atc *a, uint64_t iova)
 	return &a->e[(iova >> ATC_PAGE_LG2) & a->mask];
 }
 
-/* key from atc_key (never 0: the tag of a binding is not). A hit is the
- * 4 KiB page holding iova; with run, also the entry's run (last 0: none). */
-static inline bool atc_lookup_run(const struct atc *a, struct atc_filter *f,
-				  uint64_t key, uint64_t epoch, uint64_t iova,
+/* key from atc_key (never 0: the tag of a binding is not); stamp: what an
+ * entry of iova's page must record to be live, atc_stamp read before the
+ * call (a later invalidation then only makes the answer one that was valid
+ * at that read). A hit is the 4 KiB page holding iova; with run, also the
+ * entry's run (last 0: none). */
+static inline bool atc_lookup_run(const struct atc *a, uint64_t key,
+				  uint64_t stamp, uint64_t iova,
 				  struct iotlb_hit *h, struct atc_run *run)
 {
 	struct atc_entry *e = atc_slot(a, iova);
@@ -158,8 +161,7 @@ static inline bool atc_lookup_run(const struct atc *a, struct atc_filter *f,
 	}
 	atomic_thread_fence(memory_order_acquire);
 	if ((s & 1) || atomic_load_explicit(&e->seq, memory_order_relaxed) != s ||
-	    k != key || (iova ^ pi) >> ATC_PAGE_LG2 ||
-	    st != atc_stamp(f, epoch, (uint32_t)(key >> 32), pi))
+	    k != key || (iova ^ pi) >> ATC_PAGE_LG2 || st != stamp)
 		return false;
 	h->page_iova = pi;
 	h->page_pa = pp & ~(((uint64_t)1 << ATC_PAGE_LG2) - 1);
@@ -168,11 +170,11 @@ static inline bool atc_lookup_run(const struct atc *a, struct atc_filter *f,
 	return true;
 }
 
-static inline bool atc_lookup(const struct atc *a, struct atc_filter *f,
-			      uint64_t key, uint64_t epoch, uint64_t iova,
+static inline bool atc_lookup(const struct atc *a, uint64_t key,
+			      uint64_t stamp, uint64_t iova,
 			      struct iotlb_hit *h)
 {
-	return atc_lookup_run(a, f, key, epoch, iova, h, NULL);
+	return atc_lookup_run(a, key, stamp, iova, h, NULL);
 }
 
 /*

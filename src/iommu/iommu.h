@@ -337,10 +337,66 @@ tcache_run_lookup(struct ioas_iommu_tcache *c, uint64_t iova, uint64_t length,
 /* The common miss in one step: the device's ATC holds the page (answers
  * exactly as ioas_iommu_translate's fast path would, counted as its ATC
  * hit): *pa and *prot of the access, the entry refilled, true. false: ask
- * ioas_iommu_translate (nothing changed). c initialised. */
-bool tcache_refill_from_atc(struct ioas_iommu_tcache *c, uint64_t iova,
-			    uint64_t length, uint32_t access, uint64_t *pa,
-			    uint32_t *prot);
+ * ioas_iommu_translate (nothing changed). c initialised. Inline: it is
+ * most of a miss (the first touch of a page a MAP prefetched), and the
+ * callers' own checks let the compiler drop some of atc_path_open's. */
+static inline bool tcache_refill_from_atc(struct ioas_iommu_tcache *c,
+					  uint64_t iova, uint64_t length,
+					  uint32_t access, uint64_t *pa,
+					  uint32_t *prot)
+{
+	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
+	struct ioas_iommu *mmu = c->mmu;
+	struct ioas_iommu_dev *dev = c->dev;
+	struct ioas_iommu_tcache_entry *e;
+	_Atomic uint64_t *counter, *dcounter;
+	struct iotlb_hit h;
+	struct atc_run run;
+	uint64_t tag, epoch, stamp;
+
+	/* ioas_iommu_translate's fast path, in its order */
+	if (!atc_path_open(mmu, dev, iova, length, access, &tag))
+		return false;
+	epoch = atomic_load_explicit(&mmu->atc_epoch, memory_order_acquire);
+	counter = atc_filter_slot(mmu->atcf, tag_dom(tag), iova);
+	stamp = epoch + atomic_load_explicit(counter, memory_order_acquire);
+	if (!atc_lookup_run(&dev->atc, atc_key(tag, 0), stamp, iova, &h,
+			    &run) ||
+	    ((access | h.prot) & IOAS_PROT_PRIV) || (access & ~h.prot & RWX) ||
+	    (h.prot & ~(uint32_t)pmask))
+		return false;
+	atc_count_hit(&dev->atc);
+	*pa = h.page_pa + (iova & pmask);
+	*prot = h.prot;
+	/* the binding the key matched is the one read before the epoch: a
+	 * change since bumps the epoch after its store (tcache_fill_end) */
+	if (atomic_load_explicit(&dev->rid.tag, memory_order_acquire) != tag)
+		return true;
+	e = tcache_slot(c, iova);
+	e->page_prot = (iova & ~pmask) | h.prot;
+	e->delta = *pa - iova;
+	e->stamp = stamp;
+	e->counter = (const uint64_t *)(uintptr_t)counter;
+	/* The page's run, when its MAP recorded one: every page of it
+	 * translates as this one does while nothing of the domain has been
+	 * invalidated since the MAP (a HOST domain's space reserves what its
+	 * devices must not reach: their regions and beyond their DMA width).
+	 * The run entry is checked against the domain's counter on every
+	 * hit, so it is kept only when that still holds now (read here, after
+	 * the lookup: the check only spares installing a dead run). */
+	if (run.first > iova || iova > run.last || run.last - run.first <= pmask)
+		return true;
+	dcounter = atc_domain_slot(mmu->atcf, tag_dom(tag));
+	if (run.stamp != epoch + atomic_load_explicit(dcounter,
+						      memory_order_acquire))
+		return true;
+	c->run.page_prot = run.first | h.prot;
+	c->run.delta = *pa - iova;
+	c->run.stamp = run.stamp;
+	c->run.counter = (const uint64_t *)(uintptr_t)dcounter;
+	c->run_last = run.last;
+	return true;
+}
 
 /* Warm dev's ATC with the 4 KiB pages of [iova, last] (at most max_pages)
  * that its RID binding maps now, as a device that is about to use a

@@ -82,61 +82,6 @@ void tcache_fill_end(struct ioas_iommu_tcache *c, const struct tcache_fill *f,
 	e->counter = word(f->counter);
 }
 
-bool tcache_refill_from_atc(struct ioas_iommu_tcache *c, uint64_t iova,
-			    uint64_t length, uint32_t access, uint64_t *pa,
-			    uint32_t *prot)
-{
-	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
-	struct ioas_iommu *mmu = c->mmu;
-	struct ioas_iommu_dev *dev = c->dev;
-	struct ioas_iommu_tcache_entry *e;
-	_Atomic uint64_t *counter, *dcounter;
-	struct iotlb_hit h;
-	struct atc_run run;
-	uint64_t tag, epoch, stamp, dstamp;
-
-	/* ioas_iommu_translate's fast path, in its order */
-	if (!atc_path_open(mmu, dev, iova, length, access, &tag))
-		return false;
-	epoch = atomic_load_explicit(&mmu->atc_epoch, memory_order_acquire);
-	counter = atc_filter_slot(mmu->atcf, tag_dom(tag), iova);
-	stamp = epoch + atomic_load_explicit(counter, memory_order_acquire);
-	dcounter = atc_domain_slot(mmu->atcf, tag_dom(tag));
-	dstamp = epoch + atomic_load_explicit(dcounter, memory_order_acquire);
-	if (!atc_lookup_run(&dev->atc, mmu->atcf, atc_key(tag, 0), epoch, iova,
-			    &h, &run) ||
-	    ((access | h.prot) & IOAS_PROT_PRIV) || (access & ~h.prot & RWX) ||
-	    (h.prot & ~(uint32_t)pmask))
-		return false;
-	atc_count_hit(&dev->atc);
-	*pa = h.page_pa + (iova & pmask);
-	*prot = h.prot;
-	/* the binding the key matched is the one read before the epoch: a
-	 * change since bumps the epoch after its store (tcache_fill_end) */
-	if (atomic_load_explicit(&dev->rid.tag, memory_order_acquire) != tag)
-		return true;
-	e = tcache_slot(c, iova);
-	e->page_prot = (iova & ~pmask) | h.prot;
-	e->delta = *pa - iova;
-	e->stamp = stamp;
-	e->counter = word(counter);
-	/* The page's run, when its MAP recorded one and nothing of the
-	 * domain was invalidated since (the sum read before the lookup
-	 * equals the one the MAP recorded): every page of it translates as
-	 * this one does (a HOST domain's space reserves what its devices
-	 * must not reach: their regions and beyond their DMA width). A later
-	 * invalidation of the domain moves dcounter and ends it. */
-	if (run.first <= iova && iova <= run.last &&
-	    run.last - run.first > pmask && run.stamp == dstamp) {
-		c->run.page_prot = run.first | h.prot;
-		c->run.delta = *pa - iova;
-		c->run.stamp = dstamp;
-		c->run.counter = word(dcounter);
-		c->run_last = run.last;
-	}
-	return true;
-}
-
 int ioas_iommu_tcache_miss(struct ioas_iommu_tcache *c, uint64_t iova,
 			   uint64_t length, uint32_t access,
 			   struct ioas_iommu_xlate *out)

@@ -812,11 +812,11 @@ translate_general(struct ioas_iommu *mmu, struct ioas_iommu_dev *dev,
 		for (;;) {
 			uint64_t pa, n, st;
 
-			if (atc_lookup(&dev->atc, mmu->atcf, atc_key(tag, tp),
-				       epoch, cur, &h)) {
+			st = atc_stamp(mmu->atcf, epoch, dom, cur);
+			if (atc_lookup(&dev->atc, atc_key(tag, tp), st, cur,
+				       &h)) {
 				atc_count_hit(&dev->atc);
 			} else {
-				st = atc_stamp(mmu->atcf, epoch, dom, cur);
 				if (!iotlb_lookup(mmu->tlb, dom, tp, cur, &h)) {
 					missed = cur == iova ? iova : 1;
 					goto slow;
@@ -869,7 +869,8 @@ int ioas_iommu_translate(struct ioas_iommu *mmu, struct ioas_iommu_dev *dev,
 		goto general;
 	epoch = atomic_load_explicit(&mmu->atc_epoch, memory_order_acquire);
 	/* a privileged request or page is the general path's (perm_check) */
-	if (!atc_lookup(&dev->atc, mmu->atcf, atc_key(tag, 0), epoch, iova,
+	if (!atc_lookup(&dev->atc, atc_key(tag, 0),
+			atc_stamp(mmu->atcf, epoch, tag_dom(tag), iova), iova,
 			&h) ||
 	    ((access | h.prot) & IOAS_PROT_PRIV) || (access & ~h.prot & RWX))
 		goto general;

@@ -935,6 +935,21 @@ tcache_miss_slow(struct ioas_viommu_tcache *c, uint64_t iova, uint64_t length,
 
 	e = (struct vep *)(uintptr_t)c->priv;
 	c->c.misses++;
+	/* translate_ep's answer when the ATC holds the page: a translated
+	 * endpoint, the IOMMU's fast path. Its MSI rule cannot apply: the
+	 * entry was filled under the endpoint's current attachment (a
+	 * binding change bumps the epoch), whose domain space reserves the
+	 * endpoint's regions, so the page it maps touches none of them. */
+	if (atomic_load_explicit(&e->state, memory_order_acquire) ==
+		    EP_TRANSLATED &&
+	    tcache_refill_from_atc(&c->c, iova, length, access, &pa, &prot)) {
+		stat_inc(&c->v->translations);
+		out->pa = pa;
+		out->length = length;
+		out->prot = prot & RWX;
+		out->flags = 0;
+		return 0;
+	}
 	msi = e->nmsi ? page_msi(e, iova) : NULL;
 	if (msi) {
 		/* translate_ep's first rule; cached when the whole page is in */
@@ -942,21 +957,6 @@ tcache_miss_slow(struct ioas_viommu_tcache *c, uint64_t iova, uint64_t length,
 		    (iova | 0xfff) <= msi->last)
 			tcache_fill_msi(c, iova);
 		return translate_ep(c->v, e, iova, length, access, out);
-	}
-	/* translate_ep's answer when the ATC holds the page: no MSI region,
-	 * a translated endpoint, the IOMMU's fast path */
-	if (atomic_load_explicit(&e->state, memory_order_acquire) ==
-		    EP_TRANSLATED &&
-	    tcache_refill_from_atc(&c->c, iova, length, access, &pa, &prot)) {
-		/* (a run it kept never meets the MSI region: an attached
-		 * endpoint's reserved regions are reserved in the domain's
-		 * space, so nothing is mapped there) */
-		stat_inc(&c->v->translations);
-		out->pa = pa;
-		out->length = length;
-		out->prot = prot & RWX;
-		out->flags = 0;
-		return 0;
 	}
 	/* the endpoint's binding is a table-backed domain before and after
 	 * (tcache_fill_end), and the answer is not a bypass: it came from
