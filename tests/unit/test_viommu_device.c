@@ -1117,6 +1117,63 @@ TEST(translate_cached_msi_pages)
 	fx_fini(&f);
 }
 
+/* What lets a cache miss ask the device's ATC before the endpoint's MSI
+ * regions: an endpoint never shares a domain with a mapping in its window.
+ * Another endpoint's cached (and ATC-held) page there leaves the MSI
+ * endpoint's answer a pass-through, before and after it joins the domain. */
+TEST(translate_cached_msi_window_never_mapped_for_it)
+{
+	struct ioas_viommu_tcache cp, cm;
+	struct ioas_viommu_dma dma;
+	struct ioas_iommu_stats st0, st1;
+	struct fx f;
+
+	fx_init(&f);
+	CHECK_OK(ioas_viommu_tcache_init(&cp, f.v, EP_PLAIN));
+	CHECK_OK(ioas_viommu_tcache_init(&cm, f.v, EP_MSI));
+	CHECK_EQ(viod_attach(f.d, 1, EP_PLAIN, 0), VIOMMU_S_OK);
+	CHECK_EQ(viod_attach(f.d, 2, EP_MSI, 0), VIOMMU_S_OK);
+	/* domain 1 may map the window: its endpoint has none there */
+	CHECK_EQ(map(&f, 1, MSI_START, MSI_START + 0xfff, 0x20000, MR | MW),
+		 VIOMMU_S_OK);
+	for (int i = 0; i < 2; i++) {
+		CHECK_OK(ioas_viommu_translate_cached(&cp, MSI_START + 8, 8, W,
+						      &dma));
+		CHECK_EQ(dma.pa, 0x20008);
+		CHECK_EQ(dma.flags, 0);
+	}
+	/* the MSI endpoint cannot join it while that mapping lives */
+	CHECK_EQ(viod_attach(f.d, 1, EP_MSI, 0), VIOMMU_S_UNSUPP);
+	for (int i = 0; i < 2; i++) {
+		CHECK_OK(ioas_viommu_translate_cached(&cm, MSI_START + 8, 8, W,
+						      &dma));
+		CHECK_EQ(dma.pa, MSI_START + 8);
+		CHECK_EQ(dma.flags, IOAS_VIOMMU_DMA_BYPASS);
+	}
+	/* once it is gone it can, and the window stays unmappable */
+	CHECK_EQ(viod_unmap(f.d, 1, MSI_START, MSI_START + 0xfff), VIOMMU_S_OK);
+	CHECK_EQ(viod_attach(f.d, 1, EP_MSI, 0), VIOMMU_S_OK);
+	CHECK_EQ(map(&f, 1, MSI_START, MSI_START + 0xfff, 0x20000, MR | MW),
+		 VIOMMU_S_RANGE);
+	CHECK_EQ(map(&f, 1, MSI_START - 0x1000, MSI_START - 1, 0x20000, MR),
+		 VIOMMU_S_OK);
+	/* a page next to the window: the MAP prefetched it into the ATC of
+	 * each endpoint of the domain, and the cache's miss takes it there */
+	ioas_iommu_get_stats(ioas_viommu_iommu(f.v), &st0);
+	CHECK_OK(ioas_viommu_translate_cached(&cm, MSI_START - 8, 8, R, &dma));
+	CHECK_EQ(dma.pa, 0x20ff8);
+	CHECK_EQ(dma.flags, 0);
+	ioas_iommu_get_stats(ioas_viommu_iommu(f.v), &st1);
+	CHECK_EQ(st1.atc_hits, st0.atc_hits + 1);
+	CHECK_OK(ioas_viommu_translate_cached(&cm, MSI_START + 8, 8, W, &dma));
+	CHECK_EQ(dma.pa, MSI_START + 8);
+	CHECK_EQ(dma.flags, IOAS_VIOMMU_DMA_BYPASS);
+	/* the other endpoint's cached page died with its mapping */
+	CHECK_ERR(ioas_viommu_translate_cached(&cp, MSI_START + 8, 8, W, &dma),
+		  -EFAULT);
+	fx_fini(&f);
+}
+
 /* ---- the event queue ------------------------------------------------------------------------ */
 
 TEST(fault_records)
