@@ -301,12 +301,67 @@ static inline bool atc_path_open(struct ioas_iommu *mmu,
 	       !atomic_load_explicit(&mmu->pending_safe, memory_order_acquire);
 }
 
+/* What the device's ATC answered: the binding it matched, the epoch and
+ * the page's filter counter read before the lookup (stamp, their sum, is
+ * what a cache of the answer records), and the 4 KiB page. */
+struct atc_answer {
+	uint64_t tag, epoch, stamp;
+	_Atomic uint64_t *counter;
+	struct iotlb_hit h;
+};
+
+/* ioas_iommu_translate's fast path, also the caller-held cache's refill:
+ * may the device's ATC answer this request without PASID (atc_path_open),
+ * and does it (counted as its hit)? A privileged request or page is the
+ * general path's (perm_check). run: the entry's run as well, or NULL. */
+static inline bool atc_fast_lookup(struct ioas_iommu *mmu,
+				   struct ioas_iommu_dev *dev, uint64_t iova,
+				   uint64_t length, uint32_t access,
+				   struct atc_answer *a, struct atc_run *run)
+{
+	if (!atc_path_open(mmu, dev, iova, length, access, &a->tag))
+		return false;
+	a->epoch = atomic_load_explicit(&mmu->atc_epoch, memory_order_acquire);
+	a->counter = atc_filter_slot(mmu->atcf, tag_dom(a->tag), iova);
+	a->stamp = a->epoch +
+		   atomic_load_explicit(a->counter, memory_order_acquire);
+	if (!atc_lookup_run(&dev->atc, atc_key(a->tag, 0), a->stamp, iova,
+			    &a->h, run) ||
+	    ((access | a->h.prot) & IOAS_PROT_PRIV) ||
+	    (access & ~a->h.prot & RWX))
+		return false;
+	atc_count_hit(&dev->atc);
+	return true;
+}
+
+/* An invalidation counter as the caches callers hold read it (an _Atomic
+ * uint64_t is a plain uint64_t in memory: tcache.c checks). */
+static inline const uint64_t *tcache_word(_Atomic uint64_t *p)
+{
+	return (const uint64_t *)(uintptr_t)p;
+}
+
 /* The entry of c that a page's answer goes to (the inline lookup's in
  * include/ioas/iommu.h). */
 static inline struct ioas_iommu_tcache_entry *
 tcache_slot(struct ioas_iommu_tcache *c, uint64_t iova)
 {
 	return &c->e[(iova >> ATC_PAGE_LG2) & (IOAS_IOMMU_TCACHE_ENTRIES - 1)];
+}
+
+/* Fill the entry of iova's page: prot in its low bits (it fits: ATC
+ * entries and the caller checked), pa - iova, and the stamp it is
+ * live under, checked against epoch + *counter. */
+static inline void tcache_put(struct ioas_iommu_tcache *c, uint64_t iova,
+			      uint32_t prot, uint64_t delta, uint64_t stamp,
+			      const uint64_t *counter)
+{
+	struct ioas_iommu_tcache_entry *e = tcache_slot(c, iova);
+
+	e->page_prot = (iova & ~(((uint64_t)1 << ATC_PAGE_LG2) - 1)) | prot;
+	e->delta = delta;
+	e->stamp = stamp;
+	e->counter = counter;
 }
 
 /* The entry of c's run that answers an access of length bytes at iova
@@ -346,37 +401,21 @@ static inline bool tcache_refill_from_atc(struct ioas_iommu_tcache *c,
 					  uint32_t *prot)
 {
 	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
-	struct ioas_iommu *mmu = c->mmu;
-	struct ioas_iommu_dev *dev = c->dev;
-	struct ioas_iommu_tcache_entry *e;
-	_Atomic uint64_t *counter, *dcounter;
-	struct iotlb_hit h;
+	_Atomic uint64_t *dcounter;
+	struct atc_answer a;
 	struct atc_run run;
-	uint64_t tag, epoch, stamp;
 
-	/* ioas_iommu_translate's fast path, in its order */
-	if (!atc_path_open(mmu, dev, iova, length, access, &tag))
+	if (!atc_fast_lookup(c->mmu, c->dev, iova, length, access, &a, &run))
 		return false;
-	epoch = atomic_load_explicit(&mmu->atc_epoch, memory_order_acquire);
-	counter = atc_filter_slot(mmu->atcf, tag_dom(tag), iova);
-	stamp = epoch + atomic_load_explicit(counter, memory_order_acquire);
-	if (!atc_lookup_run(&dev->atc, atc_key(tag, 0), stamp, iova, &h,
-			    &run) ||
-	    ((access | h.prot) & IOAS_PROT_PRIV) || (access & ~h.prot & RWX) ||
-	    (h.prot & ~(uint32_t)pmask))
-		return false;
-	atc_count_hit(&dev->atc);
-	*pa = h.page_pa + (iova & pmask);
-	*prot = h.prot;
+	*pa = a.h.page_pa + (iova & pmask);
+	*prot = a.h.prot;
 	/* the binding the key matched is the one read before the epoch: a
 	 * change since bumps the epoch after its store (tcache_fill_end) */
-	if (atomic_load_explicit(&dev->rid.tag, memory_order_acquire) != tag)
+	if (atomic_load_explicit(&c->dev->rid.tag, memory_order_acquire) !=
+	    a.tag)
 		return true;
-	e = tcache_slot(c, iova);
-	e->page_prot = (iova & ~pmask) | h.prot;
-	e->delta = *pa - iova;
-	e->stamp = stamp;
-	e->counter = (const uint64_t *)(uintptr_t)counter;
+	tcache_put(c, iova, a.h.prot, *pa - iova, a.stamp,
+		   tcache_word(a.counter));
 	/* The page's run, when its MAP recorded one: every page of it
 	 * translates as this one does while nothing of the domain has been
 	 * invalidated since the MAP (a HOST domain's space reserves what its
@@ -386,14 +425,14 @@ static inline bool tcache_refill_from_atc(struct ioas_iommu_tcache *c,
 	 * the lookup: the check only spares installing a dead run). */
 	if (run.first > iova || iova > run.last || run.last - run.first <= pmask)
 		return true;
-	dcounter = atc_domain_slot(mmu->atcf, tag_dom(tag));
-	if (run.stamp != epoch + atomic_load_explicit(dcounter,
-						      memory_order_acquire))
+	dcounter = atc_domain_slot(c->mmu->atcf, tag_dom(a.tag));
+	if (run.stamp != a.epoch + atomic_load_explicit(dcounter,
+							memory_order_acquire))
 		return true;
-	c->run.page_prot = run.first | h.prot;
+	c->run.page_prot = run.first | a.h.prot;
 	c->run.delta = *pa - iova;
 	c->run.stamp = run.stamp;
-	c->run.counter = (const uint64_t *)(uintptr_t)dcounter;
+	c->run.counter = tcache_word(dcounter);
 	c->run_last = run.last;
 	return true;
 }

@@ -25,11 +25,6 @@ _Static_assert(sizeof(_Atomic uint64_t) == sizeof(uint64_t) &&
 		       ATOMIC_LLONG_LOCK_FREE == 2,
 	       "the inline lookup needs plain 64-bit atomic words");
 
-static const uint64_t *word(_Atomic uint64_t *p)
-{
-	return (const uint64_t *)(uintptr_t)p;
-}
-
 int ioas_iommu_tcache_init(struct ioas_iommu_tcache *c, struct ioas_iommu *mmu,
 			   struct ioas_iommu_dev *dev)
 {
@@ -38,7 +33,7 @@ int ioas_iommu_tcache_init(struct ioas_iommu_tcache *c, struct ioas_iommu *mmu,
 	memset(c, 0, sizeof(*c));
 	c->mmu = mmu;
 	c->dev = dev;
-	c->epoch = word(&mmu->atc_epoch);
+	c->epoch = tcache_word(&mmu->atc_epoch);
 	return 0;
 }
 
@@ -68,18 +63,13 @@ void tcache_fill_end(struct ioas_iommu_tcache *c, const struct tcache_fill *f,
 		     uint64_t iova, uint64_t pa, uint32_t prot)
 {
 	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
-	struct ioas_iommu_tcache_entry *e;
 
 	/* prot shares the word with the page address */
 	if (!f->counter || (prot & IOAS_PROT_PRIV) || (prot & ~(uint32_t)pmask) ||
 	    atomic_load_explicit(&c->dev->rid.tag, memory_order_acquire) !=
 		    f->tag)
 		return;
-	e = tcache_slot(c, iova);
-	e->page_prot = (iova & ~pmask) | prot;
-	e->delta = pa - iova;
-	e->stamp = f->stamp;
-	e->counter = word(f->counter);
+	tcache_put(c, iova, prot, pa - iova, f->stamp, tcache_word(f->counter));
 }
 
 int ioas_iommu_tcache_miss(struct ioas_iommu_tcache *c, uint64_t iova,

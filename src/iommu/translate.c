@@ -861,23 +861,14 @@ int ioas_iommu_translate(struct ioas_iommu *mmu, struct ioas_iommu_dev *dev,
 			 uint32_t access, struct ioas_iommu_xlate *out)
 {
 	const uint64_t pmask = (1ull << ATC_PAGE_LG2) - 1;
-	uint64_t tag, epoch;
-	struct iotlb_hit h;
+	struct atc_answer a;
 
 	if (__builtin_expect(!dev || !out || dev->mmu != mmu || pasid, 0) ||
-	    !atc_path_open(mmu, dev, iova, length, access, &tag))
+	    !atc_fast_lookup(mmu, dev, iova, length, access, &a, NULL))
 		goto general;
-	epoch = atomic_load_explicit(&mmu->atc_epoch, memory_order_acquire);
-	/* a privileged request or page is the general path's (perm_check) */
-	if (!atc_lookup(&dev->atc, atc_key(tag, 0),
-			atc_stamp(mmu->atcf, epoch, tag_dom(tag), iova), iova,
-			&h) ||
-	    ((access | h.prot) & IOAS_PROT_PRIV) || (access & ~h.prot & RWX))
-		goto general;
-	atc_count_hit(&dev->atc);
-	out->pa = h.page_pa + (iova & pmask);
+	out->pa = a.h.page_pa + (iova & pmask);
 	out->length = length;
-	out->prot = h.prot;
+	out->prot = a.h.prot;
 	return 0;
 general:
 	return translate_general(mmu, dev, pasid, iova, length, access, out);

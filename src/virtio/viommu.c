@@ -909,13 +909,9 @@ static const struct ioas_range *page_msi(const struct vep *e, uint64_t iova)
 static void tcache_fill_msi(struct ioas_viommu_tcache *c, uint64_t iova)
 {
 	static const uint64_t unchanging; /* its "invalidation counter" */
-	struct ioas_iommu_tcache_entry *t = tcache_slot(&c->c, iova);
 
-	t->page_prot = (iova & ~(uint64_t)0xfff) | RWX |
-		       IOAS_VIOMMU_TCACHE_BYPASS;
-	t->delta = 0;
-	t->stamp = __atomic_load_n(c->c.epoch, __ATOMIC_ACQUIRE);
-	t->counter = &unchanging;
+	tcache_put(&c->c, iova, RWX | IOAS_VIOMMU_TCACHE_BYPASS, 0,
+		   __atomic_load_n(c->c.epoch, __ATOMIC_ACQUIRE), &unchanging);
 }
 
 /* The miss past the run: out of line, so that a run hit costs a leaf
