@@ -13,7 +13,10 @@
  * Translation cost = the median over paired runs of (replay with
  * translations - replay without) / count, for the device in the baseline's
  * own loop (dev_replay: the ratio), for `ioas replay`'s loop and for the
- * baseline.
+ * baseline. Two more pairs bound what a faster cache could gain there: each
+ * access asked twice (the repeat: the cache's cost when it holds the page)
+ * and the loop with QEMU's own answer in place of a translation (the
+ * loop's share, paid by the baseline too).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -288,15 +291,26 @@ static double device_requests(const struct evs *e, uint64_t *reqs,
 
 static volatile uint64_t dev_sink;
 
+/* What dev_replay_loop does with each translation. */
+enum dr_mode {
+	DR_NONE,   /* skips it */
+	DR_ORACLE, /* takes QEMU's recorded answer: the loop's own share */
+	DR_ONCE,   /* asks the device */
+	DR_TWICE,  /* asks the device, then asks again at once */
+};
+
 /*
  * A replay through the device in the baseline's loop (bl_run): requests
  * queued as the guest posts them, kicked before the next translation needs
- * them (in both runs, so the pair differs only in the translations), and
- * translations through one cache per endpoint, checked against QEMU's
- * answer the way bl_run checks its own. The whole loop is timed.
+ * them (in every mode, so a pair of runs differs only in the
+ * translations), and translations through one cache per endpoint, checked
+ * against QEMU's answer the way bl_run checks its own. The whole loop is
+ * timed. DR_TWICE's repeat of the same access must give the same answer
+ * (else a mismatch); it finds what the first left in the cache: the
+ * page's entry, or the run that answered it.
  */
-static double dev_replay(const struct evs *e, bool translations,
-			 uint64_t *mism)
+static double dev_replay_loop(const struct evs *e, enum dr_mode mode,
+			      uint64_t *mism)
 {
 	struct ioas_viommu_tcache tc[64];
 	struct dev_run x = { .tc = tc };
@@ -313,8 +327,10 @@ static double dev_replay(const struct evs *e, bool translations,
 	t0 = cli_now();
 	for (size_t i = 0; i < e->n; i++) {
 		const struct tev *v = &e->v[i];
+		const struct tev *out = i + 1 < e->n ? &e->v[i + 1] : NULL;
 		struct ioas_viommu_dma dma;
 		uint32_t access;
+		int ret;
 
 		if (v->type != TEV_TRANSLATE) {
 			dev_event(&x, e, i);
@@ -322,7 +338,7 @@ static double dev_replay(const struct evs *e, bool translations,
 		}
 		if (x.queued)
 			dev_flush(&x);
-		if (!translations)
+		if (mode == DR_NONE)
 			continue;
 		/* a VMM's emulated device holds its own cache: the search
 		 * for it is the replay's, not the device's, so a run of
@@ -333,13 +349,31 @@ static double dev_replay(const struct evs *e, bool translations,
 		}
 		access = (v->flags & 1 ? IOAS_PROT_READ : 0) |
 			 (v->flags & 2 ? IOAS_PROT_WRITE : 0);
-		if (ioas_viommu_translate_cached(&tc[k], v->a, 1,
-						 access ? access
-							: IOAS_PROT_READ,
-						 &dma) == 0 &&
-		    !(dma.flags & IOAS_VIOMMU_DMA_BYPASS)) {
-			if (i + 1 < e->n && e->v[i + 1].type == TEV_TRANSLATE_OUT &&
-			    e->v[i + 1].b != dma.pa)
+		if (!access)
+			access = IOAS_PROT_READ;
+		if (mode == DR_ORACLE) {
+			/* QEMU passed what it did not translate (no _out) */
+			ret = 0;
+			dma.flags = out && out->type == TEV_TRANSLATE_OUT
+					    ? 0
+					    : IOAS_VIOMMU_DMA_BYPASS;
+			dma.pa = dma.flags ? v->a : out->b;
+		} else {
+			ret = ioas_viommu_translate_cached(&tc[k], v->a, 1,
+							   access, &dma);
+		}
+		if (mode == DR_TWICE) {
+			struct ioas_viommu_dma d2;
+
+			if (ioas_viommu_translate_cached(&tc[k], v->a, 1,
+							 access, &d2) != ret ||
+			    (!ret && (d2.pa != dma.pa || d2.flags != dma.flags)))
+				bad++;
+			sink += d2.pa;
+		}
+		if (ret == 0 && !(dma.flags & IOAS_VIOMMU_DMA_BYPASS)) {
+			if (out && out->type == TEV_TRANSLATE_OUT &&
+			    out->b != dma.pa)
 				bad++;
 			sink += dma.pa;
 		}
@@ -350,6 +384,25 @@ static double dev_replay(const struct evs *e, bool translations,
 	dev_sink = sink; /* keep the answers live */
 	*mism = bad;
 	return t0;
+}
+
+/* Pairs for translate_cost: with minus without is the cost of the
+ * device's translations, of asking each again, of the loop's own share. */
+static double dev_replay(const struct evs *e, bool with, uint64_t *mism)
+{
+	return dev_replay_loop(e, with ? DR_ONCE : DR_NONE, mism);
+}
+
+static double dev_replay_repeat(const struct evs *e, bool with,
+				uint64_t *mism)
+{
+	return dev_replay_loop(e, with ? DR_TWICE : DR_ONCE, mism);
+}
+
+static double dev_replay_oracle(const struct evs *e, bool with,
+				uint64_t *mism)
+{
+	return dev_replay_loop(e, with ? DR_ORACLE : DR_NONE, mism);
 }
 
 static double best_device_requests(const struct evs *e, uint64_t *reqs,
@@ -618,6 +671,7 @@ static void bench_trace(const char *dir, const char *name)
 	struct replay_result rr;
 	uint64_t mism = 0, dmism = 0, reqs, dreqs, dok;
 	double full, req, ns_tr, dev, dev_ns, whole = 1e30, dfull, dnone, ns_dtr;
+	double rfull, ronce, ns_rep, ofull, onone, ns_loop;
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s.trace.zst", dir, name);
@@ -631,6 +685,10 @@ static void bench_trace(const char *dir, const char *name)
 	ns_tr = e.translations ? full / (double)e.translations * 1e9 : 0;
 	dfull = translate_cost(&e, dev_replay, &dnone, &dmism);
 	ns_dtr = e.translations ? dfull / (double)e.translations * 1e9 : 0;
+	rfull = translate_cost(&e, dev_replay_repeat, &ronce, &dmism);
+	ns_rep = e.translations ? rfull / (double)e.translations * 1e9 : 0;
+	ofull = translate_cost(&e, dev_replay_oracle, &onone, &dmism);
+	ns_loop = e.translations ? ofull / (double)e.translations * 1e9 : 0;
 	for (int i = 0; i < 3; i++) {
 		if (replay_file(path, &ro, &rr))
 			exit(1);
@@ -645,6 +703,12 @@ static void bench_trace(const char *dir, const char *name)
 	printf("  ioas device   translate %6.1f ns (%6.2f M/s; the baseline's "
 	       "loop, a cache per endpoint)\n", ns_dtr,
 	       ns_dtr > 0 ? 1e3 / ns_dtr : 0);
+	printf("  ioas device   repeat    %6.1f ns (each access asked again "
+	       "at once, the same answer: the cache's own cost when it "
+	       "holds the page)\n", ns_rep);
+	printf("  the loop's own share %6.1f ns (QEMU's answer taken from "
+	       "the trace: part of the translate line and of the baseline's)\n",
+	       ns_loop);
 	if (dmism)
 		printf("  (device disagreed with QEMU on %" PRIu64
 		       " translations)\n", dmism);
