@@ -291,9 +291,8 @@ static double device_requests(const struct evs *e, uint64_t *reqs,
 
 static volatile uint64_t dev_sink;
 
-/* What dev_replay_loop does with each translation. */
+/* What dev_replay_loop does with each translation when asked to. */
 enum dr_mode {
-	DR_NONE,   /* skips it */
 	DR_ORACLE, /* takes QEMU's recorded answer: the loop's own share */
 	DR_ONCE,   /* asks the device */
 	DR_TWICE,  /* asks the device, then asks again at once */
@@ -302,15 +301,16 @@ enum dr_mode {
 /*
  * A replay through the device in the baseline's loop (bl_run): requests
  * queued as the guest posts them, kicked before the next translation needs
- * them (in every mode, so a pair of runs differs only in the
- * translations), and translations through one cache per endpoint, checked
- * against QEMU's answer the way bl_run checks its own. The whole loop is
- * timed. DR_TWICE's repeat of the same access must give the same answer
+ * them (with translations or without, so a pair of runs differs only in
+ * the translations), and translations through one cache per endpoint,
+ * checked against QEMU's answer the way bl_run checks its own. The whole
+ * loop is timed. DR_TWICE's repeat of the same access must give the same answer
  * (else a mismatch); it finds what the first left in the cache: the
  * page's entry, or the run that answered it.
  */
 static inline __attribute__((always_inline)) double
-dev_replay_loop(const struct evs *e, enum dr_mode mode, uint64_t *mism)
+dev_replay_loop(const struct evs *e, enum dr_mode mode, bool translations,
+		uint64_t *mism)
 {
 	struct ioas_viommu_tcache tc[64];
 	struct dev_run x = { .tc = tc };
@@ -327,7 +327,6 @@ dev_replay_loop(const struct evs *e, enum dr_mode mode, uint64_t *mism)
 	t0 = cli_now();
 	for (size_t i = 0; i < e->n; i++) {
 		const struct tev *v = &e->v[i];
-		const struct tev *out = i + 1 < e->n ? &e->v[i + 1] : NULL;
 		struct ioas_viommu_dma dma;
 		uint32_t access;
 		int ret;
@@ -338,7 +337,7 @@ dev_replay_loop(const struct evs *e, enum dr_mode mode, uint64_t *mism)
 		}
 		if (x.queued)
 			dev_flush(&x);
-		if (mode == DR_NONE)
+		if (!translations)
 			continue;
 		/* a VMM's emulated device holds its own cache: the search
 		 * for it is the replay's, not the device's, so a run of
@@ -352,12 +351,14 @@ dev_replay_loop(const struct evs *e, enum dr_mode mode, uint64_t *mism)
 		if (!access)
 			access = IOAS_PROT_READ;
 		if (mode == DR_ORACLE) {
-			/* QEMU passed what it did not translate (no _out) */
+			/* QEMU's answer; it passed what it did not translate
+			 * (no _out) */
+			bool tr = i + 1 < e->n &&
+				  e->v[i + 1].type == TEV_TRANSLATE_OUT;
+
 			ret = 0;
-			dma.flags = out && out->type == TEV_TRANSLATE_OUT
-					    ? 0
-					    : IOAS_VIOMMU_DMA_BYPASS;
-			dma.pa = dma.flags ? v->a : out->b;
+			dma.flags = tr ? 0 : IOAS_VIOMMU_DMA_BYPASS;
+			dma.pa = tr ? e->v[i + 1].b : v->a;
 		} else {
 			ret = ioas_viommu_translate_cached(&tc[k], v->a, 1,
 							   access, &dma);
@@ -372,8 +373,8 @@ dev_replay_loop(const struct evs *e, enum dr_mode mode, uint64_t *mism)
 			sink += d2.pa;
 		}
 		if (ret == 0 && !(dma.flags & IOAS_VIOMMU_DMA_BYPASS)) {
-			if (out && out->type == TEV_TRANSLATE_OUT &&
-			    out->b != dma.pa)
+			if (i + 1 < e->n && e->v[i + 1].type == TEV_TRANSLATE_OUT &&
+			    e->v[i + 1].b != dma.pa)
 				bad++;
 			sink += dma.pa;
 		}
@@ -388,23 +389,25 @@ dev_replay_loop(const struct evs *e, enum dr_mode mode, uint64_t *mism)
 
 /* Pairs for translate_cost: with minus without is the cost of the
  * device's translations, of asking each again, of the loop's own share.
- * Each inlines the loop with its modes as constants, so that the timed
- * loop holds no test of a mode. */
+ * The loop is inlined with its mode as a constant, so the timed loop
+ * holds no test of it; with is a test in both runs of a pair, as in the
+ * baseline's loop (bl_run). */
 static double dev_replay(const struct evs *e, bool with, uint64_t *mism)
 {
-	return dev_replay_loop(e, with ? DR_ONCE : DR_NONE, mism);
+	return dev_replay_loop(e, DR_ONCE, with, mism);
 }
 
 static double dev_replay_repeat(const struct evs *e, bool with,
 				uint64_t *mism)
 {
-	return dev_replay_loop(e, with ? DR_TWICE : DR_ONCE, mism);
+	return with ? dev_replay_loop(e, DR_TWICE, true, mism)
+		    : dev_replay_loop(e, DR_ONCE, true, mism);
 }
 
 static double dev_replay_oracle(const struct evs *e, bool with,
 				uint64_t *mism)
 {
-	return dev_replay_loop(e, with ? DR_ORACLE : DR_NONE, mism);
+	return dev_replay_loop(e, DR_ORACLE, with, mism);
 }
 
 static double best_device_requests(const struct evs *e, uint64_t *reqs,
