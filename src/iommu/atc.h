@@ -146,11 +146,19 @@ static inline bool atc_lookup_run(const struct atc *a, uint64_t key,
 {
 	struct atc_entry *e = atc_slot(a, iova);
 	uint32_t s = atomic_load_explicit(&e->seq, memory_order_acquire);
-	uint64_t k = atomic_load_explicit(&e->key, memory_order_relaxed);
-	uint64_t st = atomic_load_explicit(&e->stamp, memory_order_relaxed);
-	uint64_t pi = atomic_load_explicit(&e->page_iova, memory_order_relaxed);
-	uint64_t pp = atomic_load_explicit(&e->pa_prot, memory_order_relaxed);
+	uint64_t pi, pp;
 
+	/* each word tested as it is read (fewer values live at once: the
+	 * translate fast path then needs no callee-saved register); any
+	 * mismatch is a miss, torn or not */
+	if ((s & 1) ||
+	    atomic_load_explicit(&e->key, memory_order_relaxed) != key)
+		return false;
+	pi = atomic_load_explicit(&e->page_iova, memory_order_relaxed);
+	if ((iova ^ pi) >> ATC_PAGE_LG2 ||
+	    atomic_load_explicit(&e->stamp, memory_order_relaxed) != stamp)
+		return false;
+	pp = atomic_load_explicit(&e->pa_prot, memory_order_relaxed);
 	if (run) {
 		run->first = atomic_load_explicit(&e->run_first,
 						  memory_order_relaxed);
@@ -160,8 +168,7 @@ static inline bool atc_lookup_run(const struct atc *a, uint64_t key,
 						  memory_order_relaxed);
 	}
 	atomic_thread_fence(memory_order_acquire);
-	if ((s & 1) || atomic_load_explicit(&e->seq, memory_order_relaxed) != s ||
-	    k != key || (iova ^ pi) >> ATC_PAGE_LG2 || st != stamp)
+	if (atomic_load_explicit(&e->seq, memory_order_relaxed) != s)
 		return false;
 	h->page_iova = pi;
 	h->page_pa = pp & ~(((uint64_t)1 << ATC_PAGE_LG2) - 1);
