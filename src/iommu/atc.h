@@ -149,8 +149,8 @@ static inline bool atc_lookup_run(const struct atc *a, uint64_t key,
 	uint64_t pi, pp;
 
 	/* each word tested as it is read (fewer values live at once: the
-	 * translate fast path then needs no callee-saved register); any
-	 * mismatch is a miss, torn or not */
+	 * translate fast path saves fewer registers); any mismatch is a
+	 * miss, torn or not */
 	if ((s & 1) ||
 	    atomic_load_explicit(&e->key, memory_order_relaxed) != key)
 		return false;
