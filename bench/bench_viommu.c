@@ -106,8 +106,9 @@ static double best_device(const struct evs *e, bool skip, uint64_t *mism)
  * (replay with them - replay without), each pair run back to back so this
  * VM's slow spells weigh on both alike (a difference of two best-of-N
  * figures from separate series was often noise, even negative). *without:
- * the best replay without translations. run(e, with_translations, mism)
- * is one replay.
+ * the best replay without translations; *mism: the mismatches of the
+ * replays with them (the most any had). run(e, with_translations, mism) is
+ * one replay.
  */
 static double translate_cost(const struct evs *e,
 			     double (*run)(const struct evs *, bool,
@@ -117,9 +118,14 @@ static double translate_cost(const struct evs *e,
 	double d[REPS];
 
 	*without = 1e30;
+	*mism = 0;
 	for (int i = 0; i < REPS; i++) {
-		double full = run(e, true, mism);
-		double none = run(e, false, mism);
+		uint64_t m_full, m_none;
+		double full = run(e, true, &m_full);
+		double none = run(e, false, &m_none);
+
+		if (m_full > *mism)
+			*mism = m_full;
 
 		d[i] = full - none;
 		if (none < *without)
@@ -304,8 +310,8 @@ enum dr_mode {
  * them (with translations or without, so a pair of runs differs only in
  * the translations), and translations through one cache per endpoint,
  * checked against QEMU's answer the way bl_run checks its own. The whole
- * loop is timed. DR_TWICE's repeat of the same access must give the same answer
- * (else a mismatch); it finds what the first left in the cache: the
+ * loop is timed. DR_TWICE's repeat of the same access must give the same
+ * answer (else a mismatch); it finds what the first left in the cache: the
  * page's entry, or the run that answered it.
  */
 static inline __attribute__((always_inline)) double
@@ -674,7 +680,7 @@ static void bench_trace(const char *dir, const char *name)
 	struct evs e;
 	struct replay_opts ro = { .check = true, .quiet = true };
 	struct replay_result rr;
-	uint64_t mism = 0, dmism = 0, reqs, dreqs, dok;
+	uint64_t mism = 0, dmism = 0, rmism = 0, omism = 0, reqs, dreqs, dok;
 	double full, req, ns_tr, dev, dev_ns, whole = 1e30, dfull, dnone, ns_dtr;
 	double rfull, ronce, ns_rep, ofull, onone, ns_loop;
 	int ret;
@@ -690,9 +696,9 @@ static void bench_trace(const char *dir, const char *name)
 	ns_tr = e.translations ? full / (double)e.translations * 1e9 : 0;
 	dfull = translate_cost(&e, dev_replay, &dnone, &dmism);
 	ns_dtr = e.translations ? dfull / (double)e.translations * 1e9 : 0;
-	rfull = translate_cost(&e, dev_replay_repeat, &ronce, &dmism);
+	rfull = translate_cost(&e, dev_replay_repeat, &ronce, &rmism);
 	ns_rep = e.translations ? rfull / (double)e.translations * 1e9 : 0;
-	ofull = translate_cost(&e, dev_replay_oracle, &onone, &dmism);
+	ofull = translate_cost(&e, dev_replay_oracle, &onone, &omism);
 	ns_loop = e.translations ? ofull / (double)e.translations * 1e9 : 0;
 	for (int i = 0; i < 3; i++) {
 		if (replay_file(path, &ro, &rr))
@@ -714,9 +720,11 @@ static void bench_trace(const char *dir, const char *name)
 	printf("  the loop's own share %6.1f ns (QEMU's answer taken from "
 	       "the trace: part of the translate line and of the baseline's)\n",
 	       ns_loop);
-	if (dmism)
+	if (dmism || rmism || omism)
 		printf("  (device disagreed with QEMU on %" PRIu64
-		       " translations)\n", dmism);
+		       " translations; with itself or QEMU on %" PRIu64
+		       " when asked twice; the oracle loop on %" PRIu64 ")\n",
+		       dmism, rmism, omism);
 	printf("  ioas device   requests %6.0f ns (%5.2f M req/s; %" PRIu64
 	       " requests, %" PRIu64 " OK; descriptor parse to used ring, "
 	       "queue-full batches)\n", dev_ns, dev_ns > 0 ? 1e3 / dev_ns : 0,
@@ -727,6 +735,9 @@ static void bench_trace(const char *dir, const char *name)
 	printf("  replay        translate %6.1f ns (%6.2f M/s; ioas replay's "
 	       "loop: its checks and statistics)\n", ns_tr,
 	       ns_tr > 0 ? 1e3 / ns_tr : 0);
+	if (mism)
+		printf("  (ioas replay's loop found %" PRIu64 " mismatches)\n",
+		       mism);
 	printf("  replay --check whole file: %.3f s (%" PRIu64 " lines, %"
 	       PRIu64 " mismatches)\n", whole, rr.lines, rr.mismatches);
 #ifdef HAVE_GLIB
