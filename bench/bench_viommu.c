@@ -454,7 +454,6 @@ struct bl {
 	uint64_t sink;
 };
 
-
 static gint id_cmp(gconstpointer a, gconstpointer b, gpointer u)
 {
 	guint x = GPOINTER_TO_UINT(a), y = GPOINTER_TO_UINT(b);
