@@ -31,8 +31,9 @@
  * returns a translation that was valid at a moment inside the call, which
  * is all a translate racing an unmap may expect.)
  *
- * Entries are seqlocked: lookups never write; a fill that finds the entry
- * busy simply skips.
+ * Entries are seqlocked: lookups never write. One filler at a time writes
+ * an ATC (its fill lock, one compare-and-swap for a whole MAP's prefetch,
+ * not one an entry); a filler that finds the lock taken simply skips.
  *
  * An entry a MAP's prefetch wrote also names the run it belongs to, with
  * the epoch plus its domain's counter at the MAP (atc_domain_slot, bumped
@@ -78,7 +79,7 @@ struct atc_entry {
 	_Atomic uint64_t run_first, run_last, run_stamp;
 };
 
-/* What atc_fill_run records of a run, and atc_lookup_run returns. */
+/* What atc_put records of a run, and atc_lookup_run returns. */
 struct atc_run {
 	uint64_t first, last, stamp;
 };
@@ -88,6 +89,9 @@ struct atc {
 	uint32_t mask;               /* entries - 1 */
 	_Atomic uint64_t hits;       /* counted by the hitting thread; see
 				      * atc_count_hit */
+	/* held by the one filler writing entries (atc_fill_begin); on a line
+	 * of its own, away from what lookups read */
+	_Alignas(64) _Atomic uint32_t filling;
 };
 
 /* The IOMMU-wide filter. */
@@ -184,14 +188,32 @@ static inline bool atc_lookup(const struct atc *a, uint64_t key,
 	return atc_lookup_run(a, key, stamp, iova, h, NULL);
 }
 
+/* Take a's fill lock: true, or false when another filler holds it (skip:
+ * it is a cache). Every atc_put goes between this and atc_fill_end. */
+static inline bool atc_fill_begin(struct atc *a)
+{
+	uint32_t free_ = 0;
+
+	return atomic_load_explicit(&a->filling, memory_order_relaxed) == 0 &&
+	       atomic_compare_exchange_strong_explicit(&a->filling, &free_, 1,
+						       memory_order_acquire,
+						       memory_order_relaxed);
+}
+
+static inline void atc_fill_end(struct atc *a)
+{
+	atomic_store_explicit(&a->filling, 0, memory_order_release);
+}
+
 /*
  * Cache the 4 KiB page holding iova, taken from h (any page size); stamp
  * from atc_stamp before the lookup or walk that gave h; run: the run the
- * page lies in (see struct atc_entry), or NULL.
+ * page lies in (see struct atc_entry), or NULL. The fill lock is held, so
+ * the entry's sequence needs no atomic read-modify-write.
  */
-static inline void atc_fill_run(struct atc *a, uint64_t key, uint64_t stamp,
-				uint64_t iova, const struct iotlb_hit *h,
-				const struct atc_run *run)
+static inline void atc_put(struct atc *a, uint64_t key, uint64_t stamp,
+			   uint64_t iova, const struct iotlb_hit *h,
+			   const struct atc_run *run)
 {
 	const uint64_t pmask = ((uint64_t)1 << ATC_PAGE_LG2) - 1;
 	struct atc_entry *e = atc_slot(a, iova);
@@ -199,11 +221,9 @@ static inline void atc_fill_run(struct atc *a, uint64_t key, uint64_t stamp,
 	uint64_t pi = iova & ~pmask, pa = h->page_pa + (pi - h->page_iova);
 
 	/* prot shares the word with the page address */
-	if ((pa & pmask) || (h->prot & ~(uint32_t)pmask) || (s & 1) ||
-	    !atomic_compare_exchange_strong_explicit(&e->seq, &s, s + 1,
-						     memory_order_acquire,
-						     memory_order_relaxed))
-		return; /* another thread is filling it: skip */
+	if ((pa & pmask) || (h->prot & ~(uint32_t)pmask))
+		return;
+	atomic_store_explicit(&e->seq, s + 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
 	atomic_store_explicit(&e->key, key, memory_order_relaxed);
 	atomic_store_explicit(&e->stamp, stamp, memory_order_relaxed);
@@ -218,10 +238,14 @@ static inline void atc_fill_run(struct atc *a, uint64_t key, uint64_t stamp,
 	atomic_store_explicit(&e->seq, s + 2, memory_order_release);
 }
 
+/* One page, the fill lock taken and given back around it. */
 static inline void atc_fill(struct atc *a, uint64_t key, uint64_t stamp,
 			    uint64_t iova, const struct iotlb_hit *h)
 {
-	atc_fill_run(a, key, stamp, iova, h, NULL);
+	if (!atc_fill_begin(a))
+		return;
+	atc_put(a, key, stamp, iova, h, NULL);
+	atc_fill_end(a);
 }
 
 /* A statistic, not a synchronisation: a plain load and store keep the hit

@@ -216,9 +216,11 @@ int ioas_iommu_dev_add(struct ioas_iommu *mmu,
 	    (!grp && mmu->ngroups >= mmu->max_groups))
 		return -ENOSPC;
 
-	dev = ctx_zalloc(ctx, sizeof(*dev));
+	/* its ATC's fill lock sits on a cache line of its own */
+	dev = ctx_alloc(ctx, sizeof(*dev), _Alignof(struct ioas_iommu_dev));
 	if (!dev)
 		return -ENOMEM;
+	memset(dev, 0, sizeof(*dev));
 	dev->mmu = mmu;
 	dev->id = cfg.id;
 	dev->flags = cfg.flags;

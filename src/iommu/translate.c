@@ -296,8 +296,9 @@ static int prefetch_stretch(struct ioas_domain *dom, uint64_t iova,
 }
 
 /* Fill dev's ATC with the 4 KiB pages from cur's to last's (at most
- * budget) out of h, stamped with epoch, in run (or NULL); returns how
- * many. */
+ * budget) out of h, stamped with epoch, in run (or NULL), under one take
+ * of its fill lock; returns how many, or all of budget when another
+ * filler holds the lock (the prefetch stops there). */
 static uint32_t prefetch_pages(struct ioas_iommu_dev *dev, uint64_t key,
 			       uint64_t epoch, uint32_t dom_id, uint64_t cur,
 			       uint64_t last, const struct iotlb_hit *h,
@@ -307,15 +308,18 @@ static uint32_t prefetch_pages(struct ioas_iommu_dev *dev, uint64_t key,
 	uint32_t n = 0;
 
 	cur &= ~pmask;
+	if (!atc_fill_begin(&dev->atc))
+		return budget; /* another filler: no prefetch this time */
 	while (n < budget) {
-		atc_fill_run(&dev->atc, key,
-			     atc_stamp(dev->mmu->atcf, epoch, dom_id, cur), cur,
-			     h, run);
+		atc_put(&dev->atc, key,
+			atc_stamp(dev->mmu->atcf, epoch, dom_id, cur), cur, h,
+			run);
 		n++;
 		if (cur + pmask >= last)
 			break;
 		cur += pmask + 1;
 	}
+	atc_fill_end(&dev->atc);
 	return n;
 }
 
