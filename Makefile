@@ -24,7 +24,7 @@ test-asan:
 
 # The multi-threaded stress tests under ThreadSanitizer (clang).
 TSAN_BUILD ?= build-tsan
-TSAN_TESTS = test_iommu_stress test_iotlb_stress test_viommu_hostdom test_viommu_model
+TSAN_TESTS = test_iommu_stress test_iotlb_stress test_viommu_hostdom test_viommu_model test_rwlock
 space := $(subst ,, )
 test-tsan:
 	CC=clang CXX=clang++ $(CMAKE) -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIOAS_TSAN=ON >/dev/null

@@ -67,11 +67,11 @@ static int dom_listener_map(struct as_listener *l, uint64_t iova,
 	struct ioas_domain *dom = dom_of_listener(l);
 	int ret;
 
-	wr_lock(&dom->lock);
+	rwl_wr_lock(&dom->lock);
 	if (dom->mmu->inv_mode == IOAS_INV_DEFERRED)
 		inv_before_map(dom, iova, last);
 	ret = ioas_pt_map(dom->pt, iova, last, pa, prot & DOM_PROT);
-	rw_unlock(&dom->lock);
+	rwl_unlock(&dom->lock);
 	return ret;
 }
 
@@ -80,10 +80,10 @@ static void dom_listener_unmap(struct as_listener *l, uint64_t iova,
 {
 	struct ioas_domain *dom = dom_of_listener(l);
 
-	wr_lock(&dom->lock);
+	rwl_wr_lock(&dom->lock);
 	(void)ioas_pt_unmap(dom->pt, iova, last, NULL);
 	inv_unmapped(dom, iova, last);
-	rw_unlock(&dom->lock);
+	rwl_unlock(&dom->lock);
 }
 
 static const struct as_listener_ops dom_listener_ops = {
@@ -113,12 +113,12 @@ static void host_listener_unmap(struct as_listener *l, uint64_t iova,
 
 static void host_listener_lock(struct as_listener *l)
 {
-	wr_lock(&dom_of_listener(l)->lock);
+	rwl_wr_lock(&dom_of_listener(l)->lock);
 }
 
 static void host_listener_unlock(struct as_listener *l)
 {
-	rw_unlock(&dom_of_listener(l)->lock);
+	rwl_unlock(&dom_of_listener(l)->lock);
 }
 
 static const struct as_listener_ops host_listener_ops = {
@@ -244,7 +244,7 @@ static int create_paging(struct ioas_iommu *mmu, struct ioas_domain *dom,
 	len += step; /* the root */
 
 	/* Adding a region changes phys: exclusive with every walk. */
-	wr_lock(&mmu->topo);
+	rwl_wr_lock(&mmu->topo);
 	ret = find_table_hole(mmu->phys, limit, len, align, step, &base);
 	if (ret)
 		goto out;
@@ -265,7 +265,7 @@ static int create_paging(struct ioas_iommu *mmu, struct ioas_domain *dom,
 	dom->table_base = base;
 	dom->table_bytes = len;
 out:
-	rw_unlock(&mmu->topo);
+	rwl_unlock(&mmu->topo);
 	if (ret)
 		return ret;
 	memset(&info, 0, sizeof(info));
@@ -280,15 +280,14 @@ out:
 	dom->ap_start = info.aperture.start;
 	dom->ap_last = info.aperture.last;
 	dom->min_page = info.pgsize_bitmap & -info.pgsize_bitmap;
-	iommu_rwlock_init(&dom->lock);
-	dom->lock_init = true;
+	rwl_init(&dom->lock);
 	dom->l.ops = &dom_listener_ops;
 	return 0;
 err:
-	wr_lock(&mmu->topo);
+	rwl_wr_lock(&mmu->topo);
 	ioas_pt_destroy(dom->pt);
 	(void)ioas_phys_remove(mmu->phys, dom->table_base);
-	rw_unlock(&mmu->topo);
+	rwl_unlock(&mmu->topo);
 	dom->pt = NULL;
 	return ret;
 }
@@ -344,8 +343,7 @@ int ioas_domain_create(struct ioas_iommu *mmu,
 		dom->ap_start = 0;
 		dom->ap_last = UINT64_MAX;
 		dom->min_page = ioas_ctx_page_size(mmu->ctx);
-		iommu_rwlock_init(&dom->lock);
-		dom->lock_init = true;
+		rwl_init(&dom->lock);
 		dom->l.ops = &host_listener_ops;
 		ret = 0;
 		break;
@@ -370,19 +368,19 @@ int ioas_domain_create(struct ioas_iommu *mmu,
 		ctx_free(mmu->ctx, dom, sizeof(*dom));
 		return ret;
 	}
-	wr_lock(&mmu->topo);
+	rwl_wr_lock(&mmu->topo);
 	dom->id = mmu->next_dom_id++;
 	if (cfg.type == IOAS_DOMAIN_NESTED) {
-		wr_lock(&cfg.parent->lock);
+		rwl_wr_lock(&cfg.parent->lock);
 		dom->parent = cfg.parent;
 		dom->sibling = cfg.parent->children;
 		cfg.parent->children = dom;
-		rw_unlock(&cfg.parent->lock);
+		rwl_unlock(&cfg.parent->lock);
 	}
 	dom->next = mmu->domains;
 	mmu->domains = dom;
 	mmu->ndomains++;
-	rw_unlock(&mmu->topo);
+	rwl_unlock(&mmu->topo);
 	*out = dom;
 	return 0;
 }
@@ -420,7 +418,7 @@ void ioas_domain_destroy(struct ioas_domain *dom)
 	unbind_everywhere(dom);
 	ioas_domain_detach_as(dom);
 
-	wr_lock(&mmu->topo);
+	rwl_wr_lock(&mmu->topo);
 	for (struct ioas_domain **pp = &mmu->domains; *pp; pp = &(*pp)->next) {
 		if (*pp == dom) {
 			*pp = dom->next;
@@ -429,16 +427,16 @@ void ioas_domain_destroy(struct ioas_domain *dom)
 	}
 	mmu->ndomains--;
 	if (dom->type == IOAS_DOMAIN_PAGING) {
-		wr_lock(&dom->lock);
+		rwl_wr_lock(&dom->lock);
 		for (struct ioas_domain *c = dom->children; c; c = c->sibling)
 			c->parent = NULL; /* stage 2 gone: they fault */
 		dom->children = NULL;
-		rw_unlock(&dom->lock);
+		rwl_unlock(&dom->lock);
 	}
 	if (dom->parent) {
 		struct ioas_domain *p = dom->parent;
 
-		wr_lock(&p->lock);
+		rwl_wr_lock(&p->lock);
 		for (struct ioas_domain **pp = &p->children; *pp;
 		     pp = &(*pp)->sibling) {
 			if (*pp == dom) {
@@ -446,7 +444,7 @@ void ioas_domain_destroy(struct ioas_domain *dom)
 				break;
 			}
 		}
-		rw_unlock(&p->lock);
+		rwl_unlock(&p->lock);
 	}
 	/* No translate holds dom now (topo); none can find it again. */
 	inv_forget_domain(dom);
@@ -456,9 +454,7 @@ void ioas_domain_destroy(struct ioas_domain *dom)
 		ioas_pt_destroy(dom->pt);
 		(void)ioas_phys_remove(mmu->phys, dom->table_base);
 	}
-	rw_unlock(&mmu->topo);
-	if (dom->lock_init)
-		pthread_rwlock_destroy(&dom->lock);
+	rwl_unlock(&mmu->topo);
 	ctx_free(mmu->ctx, dom->resv, dom->cap_resv * sizeof(*dom->resv));
 	ctx_free(mmu->ctx, dom, sizeof(*dom));
 }
@@ -514,9 +510,9 @@ int ioas_domain_attach_as(struct ioas_domain *dom, struct ioas_as *as)
 		resv_drop_owner(dom, NULL);
 		dom->as = NULL;
 	} else if (dom->type == IOAS_DOMAIN_HOST) {
-		wr_lock(&dom->lock);
+		rwl_wr_lock(&dom->lock);
 		dom->host = &as->maps;
-		rw_unlock(&dom->lock);
+		rwl_unlock(&dom->lock);
 	}
 	return ret;
 }
@@ -528,9 +524,9 @@ void ioas_domain_detach_as(struct ioas_domain *dom)
 	if (dom->type == IOAS_DOMAIN_HOST) {
 		/* walks stop finding mappings, then the detach below
 		 * invalidates what they cached */
-		wr_lock(&dom->lock);
+		rwl_wr_lock(&dom->lock);
 		dom->host = NULL;
-		rw_unlock(&dom->lock);
+		rwl_unlock(&dom->lock);
 	}
 	as_listener_detach(dom->as, &dom->l);
 	resv_drop_owner(dom, NULL);
@@ -607,9 +603,9 @@ int ioas_iommu_group_replace(struct ioas_iommu_group *grp,
 	ret = group_resv_add(dom, grp);
 	if (ret)
 		return ret;
-	wr_lock(&grp->mmu->topo);
+	rwl_wr_lock(&grp->mmu->topo);
 	group_set_binding(grp, dom);
-	rw_unlock(&grp->mmu->topo);
+	rwl_unlock(&grp->mmu->topo);
 	if (old && old->as)
 		resv_drop_owner(old, grp);
 	maybe_free_auto(old);
@@ -635,9 +631,9 @@ void ioas_iommu_group_detach(struct ioas_iommu_group *grp)
 	if (!grp || !grp->dom)
 		return;
 	old = grp->dom;
-	wr_lock(&grp->mmu->topo);
+	rwl_wr_lock(&grp->mmu->topo);
 	group_set_binding(grp, NULL);
-	rw_unlock(&grp->mmu->topo);
+	rwl_unlock(&grp->mmu->topo);
 	if (old->as)
 		resv_drop_owner(old, grp);
 	maybe_free_auto(old);
@@ -751,11 +747,11 @@ int ioas_iommu_pasid_attach(struct ioas_iommu_dev *dev, uint32_t pasid,
 	if (dom->flags & IOAS_DOMAIN_F_SUPERVISOR)
 		extra |= BF_SUPER;
 	b = &leaf->b[pasid & (PASID_LEAF - 1)];
-	wr_lock(&mmu->topo);
+	rwl_wr_lock(&mmu->topo);
 	b->dom = dom;
 	atomic_store_explicit(&b->tag, domain_tag(dom, extra),
 			      memory_order_release);
-	rw_unlock(&mmu->topo);
+	rwl_unlock(&mmu->topo);
 	return 0;
 }
 
@@ -768,8 +764,8 @@ void ioas_iommu_pasid_detach(struct ioas_iommu_dev *dev, uint32_t pasid)
 	b = pasid_binding(dev, pasid);
 	if (!b || !b->dom)
 		return;
-	wr_lock(&dev->mmu->topo);
+	rwl_wr_lock(&dev->mmu->topo);
 	b->dom = NULL;
 	atomic_store_explicit(&b->tag, 0, memory_order_release);
-	rw_unlock(&dev->mmu->topo);
+	rwl_unlock(&dev->mmu->topo);
 }

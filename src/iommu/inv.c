@@ -217,7 +217,7 @@ void ioas_iommu_invalidate_all(struct ioas_iommu *mmu)
 		return;
 	/* topo keeps the domain list stable; bumping every generation first
 	 * keeps racing walks from re-inserting (iotlb_inv_all bumps none). */
-	rd_lock(&mmu->topo);
+	rwl_rd_lock(&mmu->topo);
 	for (struct ioas_domain *d = mmu->domains; d; d = d->next)
 		atomic_fetch_add(&d->gen, 1);
 	pthread_mutex_lock(&mmu->q_lock);
@@ -229,7 +229,7 @@ void ioas_iommu_invalidate_all(struct ioas_iommu *mmu)
 	 * to invalidate */
 	atomic_store(&mmu->pending_safe, 0);
 	pthread_mutex_unlock(&mmu->q_lock);
-	rw_unlock(&mmu->topo);
+	rwl_unlock(&mmu->topo);
 }
 
 void ioas_domain_invalidate(struct ioas_domain *dom, uint32_t pasid,

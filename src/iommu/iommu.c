@@ -9,20 +9,6 @@
 #define DEV_CONFIG_MIN_SIZE sizeof(struct ioas_iommu_dev_config)
 #define DEFAULT_CAP 4096u
 
-void iommu_rwlock_init(pthread_rwlock_t *l)
-{
-	pthread_rwlockattr_t a;
-
-	pthread_rwlockattr_init(&a);
-#if defined(__GLIBC__)
-	/* Writers must not starve behind a stream of translating readers. */
-	pthread_rwlockattr_setkind_np(&a,
-		PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-#endif
-	pthread_rwlock_init(l, &a);
-	pthread_rwlockattr_destroy(&a);
-}
-
 int ioas_iommu_create(struct ioas_ctx *ctx, struct ioas_phys *phys,
 		      const struct ioas_iommu_config *ucfg,
 		      struct ioas_iommu **out)
@@ -88,7 +74,7 @@ int ioas_iommu_create(struct ioas_ctx *ctx, struct ioas_phys *phys,
 	ret = fault_init(mmu, cfg.fault_queue_len ? cfg.fault_queue_len : 256);
 	if (ret)
 		goto err_inv;
-	iommu_rwlock_init(&mmu->topo);
+	rwl_init(&mmu->topo);
 	ctx_get(ctx);
 	*out = mmu;
 	return 0;
@@ -142,7 +128,6 @@ void ioas_iommu_destroy(struct ioas_iommu *mmu)
 	fault_fini(mmu);
 	inv_fini(mmu);
 	iotlb_destroy(mmu->tlb);
-	pthread_rwlock_destroy(&mmu->topo);
 	ctx_free(ctx, mmu->atcf, sizeof(*mmu->atcf));
 	ctx_free(ctx, mmu, sizeof(*mmu));
 	ctx_put(ctx);
@@ -262,11 +247,11 @@ int ioas_iommu_dev_add(struct ioas_iommu *mmu,
 			memcpy(nd, mmu->devs, mmu->ndevs * sizeof(*nd));
 		/* translate never reads this array: swapping it needs only
 		 * the caller's serialisation plus topo for dev_find */
-		wr_lock(&mmu->topo);
+		rwl_wr_lock(&mmu->topo);
 		ctx_free(ctx, mmu->devs, mmu->cap_devs * sizeof(*nd));
 		mmu->devs = nd;
 		mmu->cap_devs = ncap;
-		rw_unlock(&mmu->topo);
+		rwl_unlock(&mmu->topo);
 	}
 	if (!grp) {
 		new_grp = ctx_zalloc(ctx, sizeof(*new_grp));
@@ -276,7 +261,7 @@ int ioas_iommu_dev_add(struct ioas_iommu *mmu,
 		new_grp->id = cfg.group_id;
 		grp = new_grp;
 	}
-	wr_lock(&mmu->topo);
+	rwl_wr_lock(&mmu->topo);
 	if (new_grp) {
 		new_grp->next = mmu->groups;
 		mmu->groups = new_grp;
@@ -290,7 +275,7 @@ int ioas_iommu_dev_add(struct ioas_iommu *mmu,
 		(mmu->ndevs - idx) * sizeof(*mmu->devs));
 	mmu->devs[idx] = dev;
 	mmu->ndevs++;
-	rw_unlock(&mmu->topo);
+	rwl_unlock(&mmu->topo);
 	*out = dev;
 	return 0;
 err:
@@ -320,7 +305,7 @@ void ioas_iommu_dev_remove(struct ioas_iommu_dev *dev)
 	if (grp->ndevs == 1)
 		ioas_iommu_group_detach(grp);
 	pr_forget_dev(dev);
-	wr_lock(&mmu->topo);
+	rwl_wr_lock(&mmu->topo);
 	for (struct ioas_iommu_dev **pp = &grp->devs; *pp;
 	     pp = &(*pp)->grp_next) {
 		if (*pp == dev) {
@@ -347,7 +332,7 @@ void ioas_iommu_dev_remove(struct ioas_iommu_dev *dev)
 			(mmu->ndevs - idx - 1) * sizeof(*mmu->devs));
 		mmu->ndevs--;
 	}
-	rw_unlock(&mmu->topo);
+	rwl_unlock(&mmu->topo);
 	if (grp)
 		ctx_free(mmu->ctx, grp, sizeof(*grp));
 	dev_free(dev);
@@ -361,11 +346,11 @@ struct ioas_iommu_dev *ioas_iommu_dev_find(struct ioas_iommu *mmu, uint32_t id)
 
 	if (!mmu)
 		return NULL;
-	rd_lock(&mmu->topo);
+	rwl_rd_lock(&mmu->topo);
 	idx = dev_index(mmu, id, &found);
 	if (found)
 		dev = mmu->devs[idx];
-	rw_unlock(&mmu->topo);
+	rwl_unlock(&mmu->topo);
 	return dev;
 }
 
@@ -427,12 +412,12 @@ void ioas_iommu_get_stats(struct ioas_iommu *mmu, struct ioas_iommu_stats *out)
 	pthread_mutex_lock(&mmu->pr_lock);
 	out->page_requests = mmu->pr_count;
 	pthread_mutex_unlock(&mmu->pr_lock);
-	rd_lock(&mmu->topo);
+	rwl_rd_lock(&mmu->topo);
 	for (size_t i = 0; i < mmu->ndevs; i++)
 		out->atc_hits += atomic_load_explicit(&mmu->devs[i]->atc.hits,
 						      memory_order_relaxed);
 	out->devices = mmu->ndevs;
 	out->groups = mmu->ngroups;
 	out->domains = mmu->ndomains;
-	rw_unlock(&mmu->topo);
+	rwl_unlock(&mmu->topo);
 }

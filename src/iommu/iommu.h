@@ -42,6 +42,7 @@
 
 #include "as/as.h"
 #include "core/ctx.h"
+#include "core/rwlock.h"
 #include "iommu/atc.h"
 #include "iommu/iotlb.h"
 #include "mem/phys.h"
@@ -113,8 +114,7 @@ struct ioas_domain {
 	const struct itree *host;
 	uint64_t table_base, table_bytes;
 	uint64_t min_page;
-	pthread_rwlock_t lock;
-	bool lock_init;
+	struct rwlock lock;
 	struct ioas_as *as;
 	struct as_listener l;
 	struct resv_rec *resv;
@@ -155,7 +155,7 @@ struct ioas_iommu {
 	void (*fault_cb)(void *opaque, const struct ioas_fault *fault);
 	void *fault_opaque;
 
-	pthread_rwlock_t topo;
+	struct rwlock topo;
 	struct ioas_iommu_dev **devs; /* sorted by id */
 	size_t ndevs, cap_devs;
 	struct ioas_iommu_group *groups;
@@ -209,20 +209,6 @@ static inline uint32_t tag_dom(uint64_t tag)
 	return (uint32_t)(tag >> 32);
 }
 
-/* Lock helpers (pthread errors cannot happen with valid use). */
-void iommu_rwlock_init(pthread_rwlock_t *l);
-static inline void rd_lock(pthread_rwlock_t *l)
-{
-	(void)pthread_rwlock_rdlock(l);
-}
-static inline void wr_lock(pthread_rwlock_t *l)
-{
-	(void)pthread_rwlock_wrlock(l);
-}
-static inline void rw_unlock(pthread_rwlock_t *l)
-{
-	(void)pthread_rwlock_unlock(l);
-}
 
 /* domain.c */
 void domain_destroy_locked(struct ioas_domain *dom);

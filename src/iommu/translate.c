@@ -341,16 +341,16 @@ void iommu_dev_prefetch(struct ioas_iommu_dev *dev, uint64_t iova,
 
 	if (iova > last || !max_pages)
 		return;
-	rd_lock(&mmu->topo);
+	rwl_rd_lock(&mmu->topo);
 	tag = atomic_load_explicit(&dev->rid.tag, memory_order_acquire);
 	dom = dev->rid.dom;
 	if (!dom || (dom->type != IOAS_DOMAIN_PAGING &&
 		     dom->type != IOAS_DOMAIN_HOST) ||
 	    atomic_load_explicit(&mmu->pending_safe, memory_order_acquire)) {
-		rw_unlock(&mmu->topo);
+		rwl_unlock(&mmu->topo);
 		return;
 	}
-	rd_lock(&dom->lock);
+	rwl_rd_lock(&dom->lock);
 	/* one lookup per stretch, then each of its 4 KiB pages */
 	while (max_pages) {
 		uint64_t epoch = atomic_load_explicit(&mmu->atc_epoch,
@@ -367,8 +367,8 @@ void iommu_dev_prefetch(struct ioas_iommu_dev *dev, uint64_t iova,
 			break;
 		cur = end + 1;
 	}
-	rw_unlock(&dom->lock);
-	rw_unlock(&mmu->topo);
+	rwl_unlock(&dom->lock);
+	rwl_unlock(&mmu->topo);
 }
 
 void iommu_dev_prefetch_mapped(struct ioas_iommu_dev *dev,
@@ -473,13 +473,13 @@ __attribute__((noinline)) static int translate_slow(struct ioas_iommu *mmu, stru
 {
 	struct slow s = { mmu, dev, NULL, 0, 0, missed };
 	struct binding *b;
-	pthread_rwlock_t *tlock = NULL;
+	struct rwlock *tlock = NULL;
 	struct page_res r;
 	uint64_t got = 0, cur = iova;
 	uint32_t kind;
 	int ret = 0;
 
-	rd_lock(&mmu->topo);
+	rwl_rd_lock(&mmu->topo);
 	b = pasid ? pasid_binding(dev, pasid) : &dev->rid;
 	s.tag = b ? atomic_load_explicit(&b->tag, memory_order_acquire) : 0;
 	s.dom = b ? b->dom : NULL;
@@ -508,7 +508,7 @@ __attribute__((noinline)) static int translate_slow(struct ioas_iommu *mmu, stru
 	else if (kind == IOAS_DOMAIN_NESTED && s.dom->parent)
 		tlock = &s.dom->parent->lock;
 	if (tlock)
-		rd_lock(tlock);
+		rwl_rd_lock(tlock);
 	for (;;) {
 		uint64_t pa, n;
 
@@ -546,9 +546,9 @@ __attribute__((noinline)) static int translate_slow(struct ioas_iommu *mmu, stru
 	if (!ret)
 		out->length = got < length ? got : length;
 	if (tlock)
-		rw_unlock(tlock);
+		rwl_unlock(tlock);
 out:
-	rw_unlock(&mmu->topo);
+	rwl_unlock(&mmu->topo);
 	return ret;
 }
 
