@@ -61,12 +61,13 @@ void iommu_tlb_changed_range(struct ioas_iommu *mmu, uint32_t dom,
 
 /* [start, last] of dom (tlb_pasid: one PASID's tag, or IOTLB_PASID_ANY)
  * out of the IOTLB, then out of the ATCs (the filter is per domain: every
- * PASID's pages go). */
+ * PASID's pages go). gen: dom's generation, bumped first so that no walk
+ * racing this inserts what it read (iotlb.h), or NULL when no walk of dom
+ * can race it (inv_unmapped). */
 static void range_now(struct ioas_domain *dom, uint32_t tlb_pasid,
-		      uint64_t start, uint64_t last)
+		      uint64_t start, uint64_t last, _Atomic uint64_t *gen)
 {
-	iotlb_inv_range(dom->mmu->tlb, dom->id, tlb_pasid, start, last,
-			&dom->gen);
+	iotlb_inv_range(dom->mmu->tlb, dom->id, tlb_pasid, start, last, gen);
 	iommu_tlb_changed_range(dom->mmu, dom->id, start, last);
 }
 
@@ -77,7 +78,7 @@ static void inv_one(struct ioas_iommu *mmu, const struct inv_entry *e)
 		iotlb_inv_domain(mmu->tlb, e->dom->id, &e->dom->gen);
 		iommu_tlb_changed(mmu);
 	} else {
-		range_now(e->dom, e->pasid, e->start, e->last);
+		range_now(e->dom, e->pasid, e->start, e->last, &e->dom->gen);
 	}
 }
 
@@ -122,7 +123,12 @@ void inv_unmapped(struct ioas_domain *dom, uint64_t start, uint64_t last)
 	struct ioas_iommu *mmu = dom->mmu;
 
 	if (mmu->inv_mode == IOAS_INV_STRICT) {
-		range_now(dom, IOTLB_PASID_ANY, start, last);
+		/* No generation bump (a locked instruction an unmap): the
+		 * caller holds dom->lock for writing, and every walk of dom
+		 * holds it for reading until its IOTLB insert is done
+		 * (translate_slow), so none is in flight, and what finished
+		 * before is visible to the probes through the lock. */
+		range_now(dom, IOTLB_PASID_ANY, start, last, NULL);
 		/* nested children cache stage-1 IOVAs: no range to match */
 		if (dom->children) {
 			for (struct ioas_domain *c = dom->children; c;
@@ -245,6 +251,6 @@ void ioas_domain_invalidate(struct ioas_domain *dom, uint32_t pasid,
 		iommu_tlb_changed(dom->mmu);
 	} else {
 		range_now(dom, pasid == IOAS_PASID_ANY ? IOTLB_PASID_ANY : pasid,
-			  start, last);
+			  start, last, &dom->gen);
 	}
 }

@@ -66,7 +66,10 @@ void iotlb_insert(struct iotlb *tlb, uint32_t dom, uint32_t pasid,
 		  uint32_t prot, const _Atomic uint64_t *gen, uint64_t seen_gen);
 
 /* Invalidations: the caller bumps the domain generation first (the
- * functions below do it when given the counter). Never fail. */
+ * functions below do it when given the counter; NULL: the caller keeps
+ * every insert of the domain out while it runs, by a lock they hold
+ * through the insert, which also makes their live counts visible to the
+ * range probe). Never fail. */
 void iotlb_inv_all(struct iotlb *tlb);
 void iotlb_inv_domain(struct iotlb *tlb, uint32_t dom, _Atomic uint64_t *gen);
 void iotlb_inv_pasid(struct iotlb *tlb, uint32_t dom, uint32_t pasid,
