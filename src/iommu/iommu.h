@@ -209,7 +209,6 @@ static inline uint32_t tag_dom(uint64_t tag)
 	return (uint32_t)(tag >> 32);
 }
 
-
 /* domain.c */
 void domain_destroy_locked(struct ioas_domain *dom);
 void group_set_binding(struct ioas_iommu_group *grp, struct ioas_domain *dom);
