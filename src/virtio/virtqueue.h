@@ -220,6 +220,12 @@ int vq_setup(struct vq *vq, const struct vq_config *cfg);
  * statistics survive. Never fails. */
 void vq_reset(struct vq *vq);
 
+/* Whether vq_pop parses the common chain (a readable then a writable
+ * buffer in the descriptor table's region) in its one-pass fast path
+ * first (on by default). Off: every chain takes the general parser; the
+ * tests compare the two. */
+void vq_set_pair_fast(struct vq *vq, bool on);
+
 bool vq_ready(const struct vq *vq);
 bool vq_broken(const struct vq *vq);
 uint32_t vq_size(const struct vq *vq);

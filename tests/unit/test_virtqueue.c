@@ -8,6 +8,8 @@
  */
 #include "test.h"
 
+#include <sys/mman.h>
+
 #include <ioas/phys.h>
 
 #include "core/ctx.h"
@@ -1177,4 +1179,241 @@ TEST(vq_roundtrip_property)
 		free(model);
 		fx_fini(&f);
 	}
+}
+
+/* ---- the two-descriptor fast path against the general parser ------------------- */
+
+/* One pop of head: its return, the element (when popped) and the
+ * statistics after it. A popped chain goes back with length 0; a rejected
+ * one the device returned itself. */
+struct pop_result {
+	int ret;
+	struct vq_elem e;
+	struct vq_stats s;
+};
+
+static void pop_once(struct fx *f, uint16_t head, bool fast,
+		     struct pop_result *out)
+{
+	uint32_t id, len;
+	uint64_t tok;
+
+	vq_set_pair_fast(f->vq, fast);
+	memset(&out->e, 0, sizeof(out->e));
+	CHECK_OK(vqd_post_raw(f->d, head, 0));
+	vqd_kick(f->d);
+	out->ret = vq_pop(f->vq, &out->e);
+	if (out->ret == 1)
+		CHECK_OK(vq_push(f->vq, &out->e, 0));
+	stats(f, &out->s);
+	/* the one used entry: the chain, whichever way it went */
+	CHECK_ERR(vqd_get_used(f->d, &id, &len, &tok), head < f->size ? 1 : -EIO);
+}
+
+static uint64_t pick_addr(struct test_rng *r, uint32_t len)
+{
+	const uint64_t l = len ? len : 1;
+
+	switch (test_rng_below(r, 16)) {
+	case 0: return RAM_BASE - 1 - test_rng_below(r, 4);
+	case 1: return RAM_LAST - (l - 1) + test_rng_below(r, 3); /* the end */
+	case 2: return RAM_BASE + test_rng_below(r, 3);
+	case 3: return ROM_BASE + test_rng_below(r, ROM_SIZE);
+	case 4: return 0x300000 + test_rng_below(r, 0x1000);    /* a hole */
+	case 5: return TOP_BASE + test_rng_below(r, 0x1000);
+	case 6: return ~0ull - test_rng_below(r, 64);           /* wraps */
+	case 7: return HUGE_BASE + test_rng_below(r, 0x1000);
+	default: return DATA_BASE + test_rng_below(r, 0x10000); /* fits */
+	}
+}
+
+static uint32_t pick_len(struct test_rng *r)
+{
+	switch (test_rng_below(r, 16)) {
+	case 0: return 0;
+	case 1: return 1;
+	case 2: return (uint32_t)RAM_SIZE;
+	case 3: return 0x80000000u + (uint32_t)test_rng_below(r, 2);
+	case 4: return 0xffffffffu;
+	default: return 1 + (uint32_t)test_rng_below(r, 0x400);
+	}
+}
+
+static uint16_t pick_flags(struct test_rng *r)
+{
+	static const uint16_t f[] = {
+		VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE,
+		VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 0,
+		VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_INDIRECT,
+	};
+	uint16_t v = f[test_rng_below(r, 6)];
+
+	if (!test_rng_below(r, 8))
+		v |= 0x8; /* a bit the specification does not define */
+	return v;
+}
+
+/* Descriptor head (when it exists) and the one its next names (when
+ * that exists and is another). */
+static void write_pair(struct fx *f, uint16_t head, uint64_t aa, uint32_t la,
+		       uint16_t fa, uint16_t next, uint64_t ab, uint32_t lb,
+		       uint16_t fb, uint16_t nn)
+{
+	if (head >= f->size)
+		return;
+	vqd_write_desc(f->d, head, aa, la, fa, next);
+	if (next < f->size && next != head)
+		vqd_write_desc(f->d, next, ab, lb, fb, nn);
+}
+
+/* s1 - s0 == s2 - s1, counter by counter. */
+static void same_delta(const struct vq_stats *s0, const struct vq_stats *s1,
+		       const struct vq_stats *s2)
+{
+	const uint64_t *a = (const uint64_t *)s0, *b = (const uint64_t *)s1,
+		       *c = (const uint64_t *)s2;
+
+	_Static_assert(sizeof(struct vq_stats) % sizeof(uint64_t) == 0,
+		       "vq_stats is a row of counters");
+	for (size_t i = 0; i < sizeof(*s0) / sizeof(uint64_t); i++)
+		CHECK_EQ(b[i] - a[i], c[i] - b[i]);
+}
+
+/* Random chains of two (or more, or broken) descriptors, mostly the
+ * fast path's shape and near its every edge: popped with the fast path
+ * and again with the general parser only, the element, the return and the
+ * statistics must be the same. */
+TEST(vq_pair_fast_path_equals_general_parser)
+{
+	const unsigned rounds = TEST_SANITIZED ? 4000 : 40000;
+	struct test_rng r;
+	struct fx f;
+	unsigned fast_taken = 0;
+
+	test_rng_seed(&r, test_seed());
+	fx_init(&f, 8, FEAT_IND, 0);
+	for (unsigned i = 0; i < rounds; i++) {
+		struct pop_result a, b;
+		struct vq_stats s0;
+		uint8_t table[8 * VIRTQ_DESC_SIZE];
+		uint16_t head = (uint16_t)test_rng_below(&r, 9); /* 8: bad */
+		uint16_t next = (uint16_t)test_rng_below(&r, 10);
+		uint32_t la = pick_len(&r), lb = pick_len(&r);
+		uint16_t fa = pick_flags(&r), fb = pick_flags(&r);
+		uint64_t aa = pick_addr(&r, la), ab = pick_addr(&r, lb);
+		uint16_t nn = (uint16_t)test_rng_below(&r, 10);
+
+		/* the common shape half the time */
+		if (test_rng_below(&r, 2)) {
+			fa = VIRTQ_DESC_F_NEXT;
+			fb = VIRTQ_DESC_F_WRITE;
+		}
+		/* an indirect table is read: never one over the rings, which
+		 * the first pop changes (the second must see the same bytes) */
+		if ((fa & VIRTQ_DESC_F_INDIRECT) && aa < DATA_BASE)
+			aa = IND_BASE + (aa & 0xff0);
+		if ((fb & VIRTQ_DESC_F_INDIRECT) && ab < DATA_BASE)
+			ab = IND_BASE + (ab & 0xff0);
+		stats(&f, &s0);
+		write_pair(&f, head, aa, la, fa, next, ab, lb, fb, nn);
+		/* the second pop sees the table as the first did (the
+		 * driver's reaping may rewrite descriptors) */
+		memcpy(table, host(&f, RING_BASE), sizeof(table));
+		pop_once(&f, head, true, &a);
+		memcpy(host(&f, RING_BASE), table, sizeof(table));
+		pop_once(&f, head, false, &b);
+		CHECK_EQ(a.ret, b.ret);
+		/* each pop moved the statistics alike */
+		same_delta(&s0, &a.s, &b.s);
+		if (a.ret != 1)
+			continue;
+		fast_taken += a.e.ndesc == 2 && a.e.nr_read == 1 &&
+			      a.e.nr_write == 1;
+		CHECK_EQ(a.e.head, b.e.head);
+		CHECK_EQ(a.e.nr_read, b.e.nr_read);
+		CHECK_EQ(a.e.nr_write, b.e.nr_write);
+		CHECK_EQ(a.e.ndesc, b.e.ndesc);
+		CHECK_EQ(a.e.read_len, b.e.read_len);
+		CHECK_EQ(a.e.write_len, b.e.write_len);
+		CHECK_EQ(a.e.written, b.e.written);
+		for (unsigned k = 0; k < (unsigned)a.e.nr_read + a.e.nr_write;
+		     k++) {
+			CHECK_EQ(a.e.seg[k].addr, b.e.seg[k].addr);
+			CHECK_EQ(a.e.seg[k].len, b.e.seg[k].len);
+			CHECK(a.e.seg[k].host == b.e.seg[k].host);
+		}
+	}
+	/* the fast path's shape came up often enough to mean something */
+	test_note("%u of %u chains were a readable and a writable buffer",
+		  fast_taken, rounds);
+	CHECK(fast_taken > rounds / 20);
+	fx_fini(&f);
+}
+
+/* The fast path's own length rule, where it can matter: rings and buffers
+ * in one RAM region of 8 GiB (reserved, never touched but for the rings
+ * and the two descriptors), a readable and a writable buffer of more than
+ * 2^32 bytes together: rejected, as the general parser does; exactly 2^32
+ * is a chain. */
+TEST(vq_pair_fast_path_over_4gib)
+{
+	const uint64_t base = 0x100000000ull, size = 0x200000000ull;
+	struct ioas_ctx *ctx;
+	struct ioas_phys *phys;
+	struct vqd *d;
+	struct vq *vq;
+	struct vq_config qc;
+	struct vq_stats s;
+	struct vq_elem e;
+	uint32_t id, len;
+	uint64_t tok;
+	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	struct vqd_config dc = { .size = 8, .ring_base = base };
+	struct ioas_phys_region r = {
+		.size = sizeof(r), .kind = IOAS_PHYS_RAM, .base = base,
+		.length = size, .host = mem,
+	};
+
+	if (mem == MAP_FAILED) {
+		test_note("no 8 GiB of address space to reserve: skipped");
+		return;
+	}
+	CHECK_OK(ioas_ctx_create(NULL, &ctx));
+	CHECK_OK(ioas_phys_create(ctx, &phys));
+	CHECK_OK(ioas_phys_add(phys, &r));
+	CHECK_OK(vqd_create(ctx, phys, &dc, &d));
+	CHECK_OK(vq_create(ctx, phys, NULL, NULL, &vq));
+	vqd_vq_config(d, &qc);
+	CHECK_OK(vq_setup(vq, &qc));
+	for (int round = 0; round < 2; round++) {
+		vqd_write_desc(d, 0, base + 0x100000, 0x80000000u,
+			       VIRTQ_DESC_F_NEXT, 1);
+		vqd_write_desc(d, 1, base + 0x100000000ull,
+			       0x80000000u + (round ? 0 : 1),
+			       VIRTQ_DESC_F_WRITE, 0);
+		CHECK_OK(vqd_post_raw(d, 0, 0));
+		vqd_kick(d);
+		if (round == 0) {
+			CHECK_ERR(vq_pop(vq, &e), 0); /* rejected, returned */
+			vq_get_stats(vq, &s);
+			CHECK_EQ(s.err_len, 1);
+		} else {
+			CHECK_ERR(vq_pop(vq, &e), 1);
+			CHECK_EQ(e.read_len + e.write_len, 1ull << 32);
+			CHECK_EQ(e.nr_read, 1);
+			CHECK_EQ(e.nr_write, 1);
+			CHECK(e.seg[1].host ==
+			      (uint8_t *)mem + 0x100000000ull);
+			CHECK_OK(vq_push(vq, &e, 0));
+		}
+		CHECK_ERR(vqd_get_used(d, &id, &len, &tok), 1);
+		CHECK_EQ(id, 0);
+		CHECK_EQ(len, 0);
+	}
+	vq_destroy(vq);
+	vqd_destroy(d);
+	ioas_phys_destroy(phys);
+	ioas_ctx_destroy(ctx);
+	munmap(mem, size);
 }
