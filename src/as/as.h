@@ -96,6 +96,13 @@ void as_spares_free(struct ioas_as *as);
 /* The window that contains iova, or NULL. */
 struct as_window *as_window_find(const struct ioas_as *as, uint64_t iova);
 
+/* ioas_as_map of [iova, last] -> pa with IOAS_MAP_FIXED_IOVA |
+ * IOAS_MAP_PHYS and prot, without the size-versioned structure (the
+ * virtio-iommu device's MAP). Its returns; -EINVAL also for iova > last
+ * and for all of the 64-bit space (no length says it). */
+int as_map_phys(struct ioas_as *as, uint64_t iova, uint64_t last,
+		uint64_t pa, uint32_t prot);
+
 /* True when [start, last] touches a reserved range. */
 bool as_reserved_overlaps(const struct ioas_as *as, uint64_t start,
 			  uint64_t last);

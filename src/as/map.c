@@ -232,14 +232,62 @@ static void mapping_remove(struct ioas_as *as, struct as_mapping *m)
 	mapping_free(as, m);
 }
 
+/* The rest of a map whose arguments are checked and whose place, w and
+ * [map->iova, last], is free: pin or find its memory, mirror it into every
+ * listener and insert it, all or nothing. */
+static int map_placed(struct ioas_as *as, const struct ioas_map *map,
+		      uint64_t last, struct as_window *w)
+{
+	struct mm_backing *b = NULL;
+	struct as_mapping *m;
+	bool write = map->prot & IOAS_PROT_WRITE;
+	int ret;
+
+	if (!(map->flags & IOAS_MAP_PHYS) && as->pin_mode == IOAS_PIN_PREREG) {
+		b = mm_find_reg(as->mm, map->addr, map->length);
+		if (!b)
+			return -EFAULT;
+		if (write && (b->flags & IOAS_REG_READONLY))
+			return -EPERM;
+	}
+	m = mapping_alloc(as);
+	if (!m)
+		return -ENOMEM;
+	if (!(map->flags & IOAS_MAP_PHYS) && as->pin_mode == IOAS_PIN_ON_MAP) {
+		ret = mm_pin_backing(as->mm, map->addr, map->length, write, &b);
+		if (ret) {
+			mapping_free(as, m);
+			return ret;
+		}
+	}
+	m->node.start = map->iova;
+	m->node.last = last;
+	m->backing = b;
+	m->addr = map->addr;
+	m->prot = map->prot;
+	m->flags = map->flags & IOAS_MAP_PHYS;
+	m->win = w;
+	listeners_lock(as);
+	ret = as->listeners ? listeners_map(as, m) : 0;
+	if (!ret) {
+		if (b)
+			mm_backing_get(b);
+		mapping_insert(as, m);
+	}
+	listeners_unlock(as);
+	if (ret) {
+		if (b && !b->registered)
+			mm_backing_discard(b);
+		mapping_free(as, m);
+	}
+	return ret;
+}
+
 int ioas_as_map(struct ioas_as *as, struct ioas_map *umap)
 {
 	struct ioas_map map;
-	struct as_mapping *m;
 	struct as_window *w = NULL;
-	struct mm_backing *b = NULL;
 	uint64_t last, alast;
-	bool write;
 	int ret;
 
 	if (!as || !umap)
@@ -272,49 +320,32 @@ int ioas_as_map(struct ioas_as *as, struct ioas_map *umap)
 	}
 	if (ret)
 		return ret;
-
-	write = map.prot & IOAS_PROT_WRITE;
-	if (!(map.flags & IOAS_MAP_PHYS) && as->pin_mode == IOAS_PIN_PREREG) {
-		b = mm_find_reg(as->mm, map.addr, map.length);
-		if (!b)
-			return -EFAULT;
-		if (write && (b->flags & IOAS_REG_READONLY))
-			return -EPERM;
-	}
-	m = mapping_alloc(as);
-	if (!m)
-		return -ENOMEM;
-	if (!(map.flags & IOAS_MAP_PHYS) && as->pin_mode == IOAS_PIN_ON_MAP) {
-		ret = mm_pin_backing(as->mm, map.addr, map.length, write, &b);
-		if (ret) {
-			mapping_free(as, m);
-			return ret;
-		}
-	}
-	m->node.start = map.iova;
-	m->node.last = last;
-	m->backing = b;
-	m->addr = map.addr;
-	m->prot = map.prot;
-	m->flags = map.flags & IOAS_MAP_PHYS;
-	m->win = w;
-	listeners_lock(as);
-	ret = as->listeners ? listeners_map(as, m) : 0;
-	if (!ret) {
-		if (b)
-			mm_backing_get(b);
-		mapping_insert(as, m);
-	}
-	listeners_unlock(as);
-	if (ret) {
-		if (b && !b->registered)
-			mm_backing_discard(b);
-		mapping_free(as, m);
-		return ret;
-	}
-	if (!(map.flags & IOAS_MAP_FIXED_IOVA))
+	ret = map_placed(as, &map, last, w);
+	if (!ret && !(map.flags & IOAS_MAP_FIXED_IOVA))
 		umap->iova = map.iova;
-	return 0;
+	return ret;
+}
+
+int as_map_phys(struct ioas_as *as, uint64_t iova, uint64_t last,
+		uint64_t pa, uint32_t prot)
+{
+	struct ioas_map map = {
+		.size = sizeof(map), .flags = IOAS_MAP_FIXED_IOVA | IOAS_MAP_PHYS,
+		.prot = prot, .iova = iova, .length = last - iova + 1,
+		.addr = pa,
+	};
+	struct as_window *w;
+	uint64_t alast;
+	int ret = check_prot(prot);
+
+	if (ret)
+		return ret;
+	if (iova > last || !map.length) /* all 2^64 bytes: no length */
+		return -EINVAL;
+	if (__builtin_add_overflow(pa, map.length - 1, &alast))
+		return -EOVERFLOW;
+	ret = check_fixed(as, iova, last, map.length, pa, &w);
+	return ret ? ret : map_placed(as, &map, last, w);
 }
 
 int ioas_as_unmap(struct ioas_as *as, uint64_t iova, uint64_t last,

@@ -8,7 +8,7 @@
  * an IDENTITY domain for a bypass domain. One endpoint = one ioas_iommu
  * device in a group of its own, whose reserved regions the IOMMU reserves
  * in the address space of the domain it is attached to (so a MAP over them
- * is refused). MAP is ioas_as_map with IOAS_MAP_PHYS, UNMAP is
+ * is refused). MAP is ioas_as_map with IOAS_MAP_PHYS (as_map_phys), UNMAP is
  * ioas_as_unmap after the virtio rules are checked: both are
  * all-or-nothing, so a failed request changes nothing.
  *
@@ -448,7 +448,7 @@ static int do_map(struct ioas_viommu *v, const uint8_t *req)
 	uint32_t domain = vq_ld32(req + 4), flags = vq_ld32(req + 32);
 	uint64_t vs = vq_ld64(req + 8), ve = vq_ld64(req + 16);
 	uint64_t ps = vq_ld64(req + 24), len, plast, gm = v->granule - 1;
-	struct ioas_map m;
+	uint32_t prot;
 	struct vdom *d;
 	int ret;
 
@@ -474,21 +474,15 @@ static int do_map(struct ioas_viommu *v, const uint8_t *req)
 		return -ENOSPC;
 	if (as_reserved_overlaps(d->as, vs, ve))
 		return -EADDRINUSE;
-	memset(&m, 0, sizeof(m));
-	m.size = sizeof(m);
-	m.flags = IOAS_MAP_FIXED_IOVA | IOAS_MAP_PHYS;
-	m.prot = ((flags & VIOMMU_MAP_F_READ) ? IOAS_PROT_READ : 0) |
-		 ((flags & VIOMMU_MAP_F_WRITE) ? IOAS_PROT_WRITE : 0) |
-		 ((flags & VIOMMU_MAP_F_MMIO) ? IOAS_PROT_MMIO : 0);
-	m.iova = vs;
-	m.length = len;
-	m.addr = ps;
-	ret = ioas_as_map(d->as, &m);
-	if (ret == -EOPNOTSUPP && !(m.prot & IOAS_PROT_READ)) {
+	prot = ((flags & VIOMMU_MAP_F_READ) ? IOAS_PROT_READ : 0) |
+	       ((flags & VIOMMU_MAP_F_WRITE) ? IOAS_PROT_WRITE : 0) |
+	       ((flags & VIOMMU_MAP_F_MMIO) ? IOAS_PROT_MMIO : 0);
+	ret = as_map_phys(d->as, vs, ve, ps, prot);
+	if (ret == -EOPNOTSUPP && !(prot & IOAS_PROT_READ)) {
 		/* a table format without write-only entries: the spec lets
 		 * the device allow reads of a WRITE-only mapping */
-		m.prot |= IOAS_PROT_READ;
-		ret = ioas_as_map(d->as, &m);
+		prot |= IOAS_PROT_READ;
+		ret = as_map_phys(d->as, vs, ve, ps, prot);
 	}
 	if (ret)
 		return ret;
@@ -498,7 +492,7 @@ static int do_map(struct ioas_viommu *v, const uint8_t *req)
 	 * translations ready in the endpoints' ATCs (up to a bound, so a huge
 	 * MAP does not cost what the device may never touch). */
 	for (struct vep *e = d->eps; e; e = e->dom_next)
-		iommu_dev_prefetch_mapped(e->dev, d->dom, vs, ve, ps, m.prot,
+		iommu_dev_prefetch_mapped(e->dev, d->dom, vs, ve, ps, prot,
 					  VIOMMU_PREFETCH_PAGES);
 	return 0;
 }
