@@ -8,8 +8,8 @@
  * an IDENTITY domain for a bypass domain. One endpoint = one ioas_iommu
  * device in a group of its own, whose reserved regions the IOMMU reserves
  * in the address space of the domain it is attached to (so a MAP over them
- * is refused). MAP is ioas_as_map with IOAS_MAP_PHYS (as_map_phys), UNMAP is
- * ioas_as_unmap after the virtio rules are checked: both are
+ * is refused). MAP is ioas_as_map of IOAS_MAP_PHYS (through as_map_phys),
+ * UNMAP is ioas_as_unmap, after the virtio rules are checked: both are
  * all-or-nothing, so a failed request changes nothing.
  *
  * The IOMMU and its address spaces live over a private ioas_phys: a
