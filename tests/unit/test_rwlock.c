@@ -89,7 +89,7 @@ TEST(rwlock_word_states)
 
 	rwl_init(&l);
 	rwl_rd_lock(&l);
-	rwl_rd_lock(&l); /* two readers (different holders, same thread) */
+	rwl_rd_lock(&l); /* two read holds (one thread: nobody waits here) */
 	CHECK_EQ(atomic_load(&l.w), 2);
 	rwl_unlock(&l);
 	rwl_unlock(&l);
