@@ -30,7 +30,9 @@ struct as_mapping {
  * map() gets each physically contiguous run of a new mapping and may fail
  * (the map then fails and the runs already mirrored are unmapped); unmap()
  * gets whole mappings (every run inside was mapped before), after they left
- * the tree, and cannot fail.
+ * the tree, and cannot fail. map may be NULL: the listener keeps nothing of
+ * a new mapping (it reads the tree) and is not told of one; unmap() still
+ * comes when a mapping leaves.
  * lock()/unlock(), when set, are held around every change of the mapping
  * tree together with the map()/unmap() calls that go with it: a listener
  * that reads the tree itself from other threads (a HOST domain, through

@@ -113,12 +113,14 @@ static void listeners_unlock(struct ioas_as *as)
 static int listeners_map(struct ioas_as *as, const struct as_mapping *m)
 {
 	for (struct as_listener *l = as->listeners; l; l = l->next) {
-		int ret = listener_map_one(l, m);
+		int ret = l->ops->map ? listener_map_one(l, m) : 0;
 
 		if (ret) {
 			for (struct as_listener *u = as->listeners; u != l;
 			     u = u->next)
-				u->ops->unmap(u, m->node.start, m->node.last);
+				if (u->ops->map)
+					u->ops->unmap(u, m->node.start,
+						      m->node.last);
 			return ret;
 		}
 	}
@@ -137,7 +139,8 @@ int as_listener_attach(struct ioas_as *as, struct as_listener *l)
 	int ret = 0;
 
 	listener_lock(l);
-	for (n = itree_first(&as->maps); n; n = itree_next(n)) {
+	for (n = l->ops->map ? itree_first(&as->maps) : NULL; n;
+	     n = itree_next(n)) {
 		ret = listener_map_one(l, as_mapping_of(n));
 		if (ret) {
 			for (struct itree_node *u = itree_first(&as->maps);

@@ -100,8 +100,7 @@ static int host_listener_map(struct as_listener *l, uint64_t iova,
 
 	(void)pa;
 	(void)prot;
-	if (dom->mmu->inv_mode == IOAS_INV_DEFERRED)
-		inv_before_map(dom, iova, last);
+	inv_before_map(dom, iova, last); /* deferred mode's ops only */
 	return 0;
 }
 
@@ -124,6 +123,12 @@ static void host_listener_unlock(struct as_listener *l)
 static const struct as_listener_ops host_listener_ops = {
 	host_listener_map, host_listener_unmap, host_listener_lock,
 	host_listener_unlock
+};
+
+/* Strict mode: a new mapping needs nothing (no queued invalidation can
+ * cover it), so the space does not call in at all. */
+static const struct as_listener_ops host_listener_ops_strict = {
+	NULL, host_listener_unmap, host_listener_lock, host_listener_unlock
 };
 
 /* ---- reservations in the mirrored space ---------------------------------- */
@@ -344,7 +349,9 @@ int ioas_domain_create(struct ioas_iommu *mmu,
 		dom->ap_last = UINT64_MAX;
 		dom->min_page = ioas_ctx_page_size(mmu->ctx);
 		rwl_init(&dom->lock);
-		dom->l.ops = &host_listener_ops;
+		dom->l.ops = mmu->inv_mode == IOAS_INV_DEFERRED
+				     ? &host_listener_ops
+				     : &host_listener_ops_strict;
 		ret = 0;
 		break;
 	case IOAS_DOMAIN_NESTED:
