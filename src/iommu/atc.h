@@ -37,8 +37,9 @@
  *
  * An entry a MAP's prefetch wrote also names the run it belongs to, with
  * the epoch plus its domain's counter at the MAP (atc_domain_slot, bumped
- * by every range invalidation of the domain): the caches callers hold
- * take the whole run as one entry while that sum stands (tcache.c).
+ * by every range invalidation of the domain wider than a page): the caches
+ * callers hold take the whole run as one entry while that sum stands
+ * (tcache.c).
  */
 #ifndef IOAS_IOMMU_ATC_H
 #define IOAS_IOMMU_ATC_H
@@ -74,8 +75,10 @@ struct atc_entry {
 	/* The physically contiguous run of one prot the page was mapped in,
 	 * when the filler knew it (a MAP's prefetch), with the epoch plus the
 	 * domain's counter (atc_domain_slot) read before the run was mapped:
-	 * while that sum stands, nothing of the domain was invalidated, so
-	 * every page of the run still translates alike. run_last 0: none. */
+	 * while that sum stands, no range of the domain wider than a page was
+	 * invalidated, and the run (a whole mapping of two pages or more)
+	 * could only have changed with one, so every page of it still
+	 * translates alike. run_last 0: none. */
 	_Atomic uint64_t run_first, run_last, run_stamp;
 };
 
@@ -114,8 +117,9 @@ static inline _Atomic uint64_t *atc_filter_slot(struct atc_filter *f,
 }
 
 /* The domain's counter: bumped by every range invalidation of domain id
- * dom, whatever its pages (iommu_tlb_changed_range). A collision with a
- * page's counter only costs extra misses. */
+ * dom that spans more than one page, whatever its pages
+ * (iommu_tlb_changed_range). A collision with a page's counter only costs
+ * extra misses. */
 static inline _Atomic uint64_t *atc_domain_slot(struct atc_filter *f,
 						uint32_t dom)
 {

@@ -49,14 +49,19 @@ void iommu_tlb_changed_range(struct ioas_iommu *mmu, uint32_t dom,
 		iommu_tlb_changed(mmu);
 		return;
 	}
+	/* and the runs caches keep of the domain (struct atc_entry), unless
+	 * the range lies in one page: a run is one mapping of two pages or
+	 * more, which only an invalidation of all of it (its unmap, queued
+	 * or not, maybe merged with others) can change, so no invalidation
+	 * inside one page can end one (most unmaps are of one page) */
+	if (plast != p)
+		atomic_fetch_add(atc_domain_slot(mmu->atcf, dom), 1);
 	for (;; p++) {
 		atomic_fetch_add(atc_filter_slot(mmu->atcf, dom,
 						 p << ATC_PAGE_LG2), 1);
 		if (p == plast)
 			break;
 	}
-	/* and the runs caches keep of the domain (struct atc_entry) */
-	atomic_fetch_add(atc_domain_slot(mmu->atcf, dom), 1);
 }
 
 /* [start, last] of dom (tlb_pasid: one PASID's tag, or IOTLB_PASID_ANY)

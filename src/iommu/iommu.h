@@ -402,9 +402,11 @@ static inline bool tcache_refill_from_atc(struct ioas_iommu_tcache *c,
 	tcache_put(c, iova, a.h.prot, *pa - iova, a.stamp,
 		   tcache_word(a.counter));
 	/* The page's run, when its MAP recorded one: every page of it
-	 * translates as this one does while nothing of the domain has been
-	 * invalidated since the MAP (a HOST domain's space reserves what its
-	 * devices must not reach: their regions and beyond their DMA width).
+	 * translates as this one does while no range of the domain wider
+	 * than a page has been invalidated since the MAP (only unmapping
+	 * the whole run can change it; a HOST domain's space reserves what
+	 * its devices must not reach: their regions and beyond their DMA
+	 * width).
 	 * The run entry is checked against the domain's counter on every
 	 * hit, so it is kept only when that still holds now (read here, after
 	 * the lookup: the check only spares installing a dead run). */

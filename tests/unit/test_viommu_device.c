@@ -1007,8 +1007,9 @@ TEST(translate_cached_follows_the_device)
 }
 
 /* A MAP's whole run is one entry of an endpoint's cache: one miss for a
- * buffer of many pages, accesses across its pages served too; any
- * invalidation in the domain ends it, and only a later MAP's run can
+ * buffer of many pages, accesses across its pages served too; an
+ * invalidation in the domain of more than one page ends it (one inside a
+ * page cannot be of the run's mapping), and only a later MAP's run can
  * take its place. */
 TEST(translate_cached_takes_a_mapping_as_one_run)
 {
@@ -1032,10 +1033,17 @@ TEST(translate_cached_takes_a_mapping_as_one_run)
 		CHECK_EQ(dma.flags, 0);
 	}
 	CHECK_EQ(c.c.hits, 15);
-	/* an UNMAP elsewhere in the domain ends the run; what the MAP left in
-	 * the ATC still answers, page by page */
+	/* an UNMAP of one page elsewhere in the domain leaves the run */
 	CHECK_EQ(map(&f, 1, 0x200000, 0x200fff, 0x500000, MR), VIOMMU_S_OK);
 	CHECK_EQ(viod_unmap(f.d, 1, 0x200000, 0x200fff), VIOMMU_S_OK);
+	CHECK_OK(ioas_viommu_translate_cached(&c, 0x10a000, 8, R, &dma));
+	CHECK_EQ(dma.pa, 0x40a000);
+	CHECK_EQ(c.c.misses, 1);
+	CHECK_EQ(c.c.hits, 16);
+	/* one of two pages elsewhere ends it; what the MAP left in the ATC
+	 * still answers, page by page */
+	CHECK_EQ(map(&f, 1, 0x200000, 0x201fff, 0x500000, MR), VIOMMU_S_OK);
+	CHECK_EQ(viod_unmap(f.d, 1, 0x200000, 0x201fff), VIOMMU_S_OK);
 	c.c.misses = 0;
 	c.c.hits = 0;
 	for (uint64_t p = 3; p < 6; p++) {
