@@ -156,7 +156,12 @@ struct dev_run {
 	/* dev_replay: one translation cache per endpoint, as a VMM gives each
 	 * emulated device */
 	struct ioas_viommu_tcache *tc;
+	/* the floor: each MAP and UNMAP sent with an unknown request type,
+	 * which the device pops and returns with nothing done or written */
+	bool floor;
 };
+
+#define DEV_FLOOR_TYPE 0x7f /* no request type */
 
 static void dev_done(void *opaque, const struct viod_result *r)
 {
@@ -254,10 +259,14 @@ static void dev_event(struct dev_run *x, const struct evs *e, size_t i)
 		break;
 	case TEV_MAP:
 		len = viod_build_map(req, v->dom, v->a, v->b, v->c, v->flags);
+		if (x->floor)
+			req[0] = DEV_FLOOR_TYPE;
 		dev_queue(x, req, len, VIOMMU_T_MAP);
 		break;
 	case TEV_UNMAP:
 		len = viod_build_unmap(req, v->dom, v->a, v->b);
+		if (x->floor)
+			req[0] = DEV_FLOOR_TYPE;
 		dev_queue(x, req, len, VIOMMU_T_UNMAP);
 		break;
 	case TEV_DEVICE_RESET:
@@ -277,10 +286,10 @@ static const struct ioas_viommu_config dev_config = {
 	.probe_size = 0x200, .bypass = 1,
 };
 
-static double device_requests(const struct evs *e, uint64_t *reqs,
-			      uint64_t *ok)
+static double device_requests(const struct evs *e, bool floor,
+			      uint64_t *reqs, uint64_t *ok)
 {
-	struct dev_run x = { 0 };
+	struct dev_run x = { .floor = floor };
 
 	if (vdev_create(&dev_config, &x.d)) {
 		fprintf(stderr, "device requests: cannot create the device\n");
@@ -417,13 +426,13 @@ static double dev_replay_oracle(const struct evs *e, bool with,
 	return dev_replay_loop(e, DR_ORACLE, with, mism);
 }
 
-static double best_device_requests(const struct evs *e, uint64_t *reqs,
-				   uint64_t *ok)
+static double best_device_requests(const struct evs *e, bool floor,
+				   uint64_t *reqs, uint64_t *ok)
 {
 	double best = 1e30;
 
 	for (int i = 0; i < REPS; i++) {
-		double t = device_requests(e, reqs, ok);
+		double t = device_requests(e, floor, reqs, ok);
 		if (t < best)
 			best = t;
 	}
@@ -735,6 +744,8 @@ static void bench_trace(const char *dir, const char *name)
 	struct replay_opts ro = { .check = true, .quiet = true };
 	struct replay_result rr;
 	uint64_t mism = 0, dmism = 0, rmism = 0, omism = 0, reqs, dreqs, dok;
+	uint64_t freqs, fok;
+	double floor_ns;
 	double full, req, ns_tr, dev, dev_ns, whole = 1e30, dfull, dnone, ns_dtr;
 	double rfull, ronce, ns_rep, ofull, onone, ns_loop;
 	int ret;
@@ -763,8 +774,10 @@ static void bench_trace(const char *dir, const char *name)
 	printf("%s: %zu events, %" PRIu64 " translations, %" PRIu64
 	       " MAP + %" PRIu64 " UNMAP\n", name, e.n, e.translations, e.maps,
 	       e.unmaps);
-	dev = best_device_requests(&e, &dreqs, &dok);
+	dev = best_device_requests(&e, false, &dreqs, &dok);
 	dev_ns = dreqs ? dev / (double)dreqs * 1e9 : 0;
+	floor_ns = best_device_requests(&e, true, &freqs, &fok);
+	floor_ns = freqs ? floor_ns / (double)freqs * 1e9 : 0;
 	printf("  ioas device   translate %6.1f ns (%6.2f M/s; the baseline's "
 	       "loop, a cache per endpoint)\n", ns_dtr,
 	       ns_dtr > 0 ? 1e3 / ns_dtr : 0);
@@ -783,6 +796,9 @@ static void bench_trace(const char *dir, const char *name)
 	       " requests, %" PRIu64 " OK; descriptor parse to used ring, "
 	       "queue-full batches)\n", dev_ns, dev_ns > 0 ? 1e3 / dev_ns : 0,
 	       dreqs, dok);
+	printf("  ioas device   floor    %6.0f ns (the same requests with an "
+	       "unknown type: pop, head and used ring, nothing done)\n",
+	       floor_ns);
 	printf("  replay        MAP/UNMAP %6.0f ns (%5.2f M req/s; with the "
 	       "guest driver, one kick a request, replay bookkeeping)\n",
 	       req / (double)reqs * 1e9, (double)reqs / req / 1e6);
@@ -833,7 +849,7 @@ static int profile(const char *dir, const char *name, int n, bool skip,
 		return 1;
 	for (int i = 0; i < n; i++) {
 		uint64_t r, ok;
-		double t = requests ? device_requests(&e, &r, &ok)
+		double t = requests ? device_requests(&e, false, &r, &ok)
 			   : loop   ? dev_replay(&e, !skip, &mism)
 				    : best_device(&e, skip, &mism);
 		if (t < best)
