@@ -698,7 +698,7 @@ static double bl_run(const struct evs *e, bool translations, uint64_t *mism)
  */
 static double bl_requests(const struct evs *e)
 {
-	struct evs r = { .v = malloc(e->n * sizeof(*e->v)) };
+	struct evs r = { .v = malloc((e->n + 1) * sizeof(*e->v)) };
 	double best = 1e30;
 
 	if (!r.v) {
