@@ -60,12 +60,15 @@ void as_mapping_run(const struct as_mapping *m, uint64_t iova,
 	r->pa = pa;
 }
 
-/* Feed every physically contiguous run of m to one listener. On failure
- * the runs already fed are unmapped again. */
+/* Feed every physically contiguous run of m to one listener (none to a
+ * listener without map). On failure the runs already fed are unmapped
+ * again. */
 static int listener_map_one(struct as_listener *l, const struct as_mapping *m)
 {
 	uint64_t iova = m->node.start;
 
+	if (!l->ops->map)
+		return 0;
 	for (;;) {
 		struct as_run run;
 		int ret;
@@ -113,7 +116,7 @@ static void listeners_unlock(struct ioas_as *as)
 static int listeners_map(struct ioas_as *as, const struct as_mapping *m)
 {
 	for (struct as_listener *l = as->listeners; l; l = l->next) {
-		int ret = l->ops->map ? listener_map_one(l, m) : 0;
+		int ret = listener_map_one(l, m);
 
 		if (ret) {
 			for (struct as_listener *u = as->listeners; u != l;
@@ -139,8 +142,7 @@ int as_listener_attach(struct ioas_as *as, struct as_listener *l)
 	int ret = 0;
 
 	listener_lock(l);
-	for (n = l->ops->map ? itree_first(&as->maps) : NULL; n;
-	     n = itree_next(n)) {
+	for (n = itree_first(&as->maps); n; n = itree_next(n)) {
 		ret = listener_map_one(l, as_mapping_of(n));
 		if (ret) {
 			for (struct itree_node *u = itree_first(&as->maps);
