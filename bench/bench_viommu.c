@@ -624,6 +624,18 @@ static int bl_translate(struct bl *b, uint32_t epid, uint64_t addr,
 #define BL_ATTACH_DECIDED 1u
 #define BL_ATTACH_BYPASS 2u
 
+/* The baseline's reading of ATTACH event i: a bypass domain when the last
+ * switch line of its endpoint within the next few events says so. */
+static bool bl_attach_bypass(const struct evs *e, size_t i)
+{
+	bool byp = false;
+
+	for (size_t j = i + 1; j < e->n && j < i + 8; j++)
+		if (e->v[j].type == TEV_SWITCH_AS && e->v[j].ep == e->v[i].ep)
+			byp = e->v[j].flags == 0;
+	return byp;
+}
+
 static double bl_run(const struct evs *e, bool translations, uint64_t *mism)
 {
 	struct bl b;
@@ -637,18 +649,12 @@ static double bl_run(const struct evs *e, bool translations, uint64_t *mism)
 		uint64_t pa = 0;
 
 		switch (x->type) {
-		case TEV_ATTACH: {
-			/* bypass domain when the next switch line says so */
-			bool byp = x->flags & BL_ATTACH_BYPASS;
-
-			for (size_t j = i + 1; !(x->flags & BL_ATTACH_DECIDED) &&
-					       j < e->n && j < i + 8; j++)
-				if (e->v[j].type == TEV_SWITCH_AS &&
-				    e->v[j].ep == x->ep)
-					byp = e->v[j].flags == 0;
-			bl_attach(&b, x->dom, x->ep, byp);
+		case TEV_ATTACH:
+			bl_attach(&b, x->dom, x->ep,
+				  x->flags & BL_ATTACH_DECIDED
+					  ? x->flags & BL_ATTACH_BYPASS
+					  : bl_attach_bypass(e, i));
 			break;
-		}
 		case TEV_DETACH:
 			bl_detach(&b, x->dom, x->ep);
 			break;
@@ -709,14 +715,8 @@ static double bl_requests(const struct evs *e)
 		struct tev x = e->v[i];
 
 		if (x.type == TEV_ATTACH) {
-			x.flags = BL_ATTACH_DECIDED;
-			for (size_t j = i + 1; j < e->n && j < i + 8; j++)
-				if (e->v[j].type == TEV_SWITCH_AS &&
-				    e->v[j].ep == x.ep)
-					x.flags = BL_ATTACH_DECIDED |
-						  (e->v[j].flags == 0
-							   ? BL_ATTACH_BYPASS
-							   : 0);
+			x.flags = BL_ATTACH_DECIDED |
+				  (bl_attach_bypass(e, i) ? BL_ATTACH_BYPASS : 0);
 		} else if (x.type != TEV_DETACH && x.type != TEV_MAP &&
 			   x.type != TEV_UNMAP && x.type != TEV_DEVICE_RESET &&
 			   x.type != TEV_SYSTEM_RESET) {
